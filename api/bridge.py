@@ -1,0 +1,97 @@
+"""The API's link to Kafka: publish requests, and wait for their responses.
+
+A background thread reads every partition of the response topic from the position it had
+when the API started (no consumer group: each API instance sees every response) and
+resolves the future registered for (trader_id, request_id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from typing import Any
+
+from confluent_kafka import TopicPartition
+
+from brokerage.adapters.kafka import consumer, producer
+from brokerage.codec import avro
+from brokerage.codec.models import request_to_record
+from brokerage.domain.events import Request
+
+log = logging.getLogger("brokerage.api")
+Key = tuple[str, str]
+
+
+class KafkaBridge:
+    def __init__(self, bootstrap: str, requests_topic: str, responses_topic: str) -> None:
+        self._requests, self._responses = requests_topic, responses_topic
+        self._producer = producer(bootstrap)
+        self._consumer = consumer(bootstrap, f"api-{uuid.uuid4().hex}", **{
+            "enable.partition.eof": False})
+        self._waiters: dict[Key, asyncio.Future[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="api-responses", daemon=True)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        meta = self._consumer.list_topics(self._responses, timeout=30).topics[self._responses]
+        if meta.error:
+            raise RuntimeError(f"response topic {self._responses}: {meta.error}")
+        tps = []
+        for p in meta.partitions:
+            _, high = self._consumer.get_watermark_offsets(
+                TopicPartition(self._responses, p), timeout=30)
+            tps.append(TopicPartition(self._responses, p, high))
+        self._consumer.assign(tps)  # concrete offsets: nothing after start-up is missed
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
+        self._producer.flush(5)
+        self._consumer.close()
+
+    async def submit(self, req: Request, timeout: float) -> dict[str, Any] | None:
+        """Publish `req`; return its response record, or None if none came in time."""
+        assert self._loop is not None
+        key = (req.trader_id, req.request_id)
+        fut: asyncio.Future[dict[str, Any]] = self._loop.create_future()
+        with self._lock:
+            self._waiters[key] = fut  # registered before publishing: no lost wake-up
+        try:
+            value = avro.encode("trade_request", request_to_record(req))
+            self._producer.produce(self._requests, value, key=req.trader_id.encode())
+            return await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            return None
+        finally:
+            with self._lock:
+                self._waiters.pop(key, None)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._producer.poll(0)
+            for msg in self._consumer.consume(200, timeout=0.05):
+                if msg.error():
+                    continue
+                try:
+                    rec = avro.decode("trade_event", msg.value() or b"")
+                except avro.DecodeError as exc:
+                    log.warning("undecodable response: %s", exc)
+                    continue
+                if rec.get("kind") != "RESPONSE":
+                    continue
+                with self._lock:
+                    fut = self._waiters.get((rec["trader_id"], rec["request_id"] or ""))
+                if fut is not None and self._loop is not None:
+                    self._loop.call_soon_threadsafe(_resolve, fut, rec)
+
+
+def _resolve(fut: asyncio.Future[dict[str, Any]], rec: dict[str, Any]) -> None:
+    if not fut.done():
+        fut.set_result(rec)

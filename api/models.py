@@ -1,0 +1,38 @@
+"""HTTP request bodies (pydantic). Unknown fields are refused."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from brokerage.domain.types import OrderType, Side, TimeInForce
+
+ID = r"^[A-Za-z0-9_\-:.]{1,64}$"
+
+
+class NewTradeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    trader_id: str = Field(pattern=ID)
+    side: Side
+    symbol: str = Field(pattern=r"^[A-Z0-9.]{1,12}$")
+    quantity: int = Field(gt=0, lt=10**12)
+    order_type: OrderType = OrderType.LIMIT
+    limit_price: Decimal | None = Field(default=None, gt=0, lt=10**10)
+    time_in_force: TimeInForce = TimeInForce.DAY
+    client_request_id: str | None = Field(default=None, pattern=ID)
+
+
+class CashIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: Decimal | None = Field(default=None, gt=0, lt=10**12)
+    shares: int | None = Field(default=None, gt=0, lt=10**12)
+    symbol: str | None = Field(default=None, pattern=r"^[A-Z0-9.]{1,12}$")
+    client_request_id: str | None = Field(default=None, pattern=ID)
+
+
+class AmendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    quantity: int | None = Field(default=None, gt=0, lt=10**12)
+    limit_price: Decimal | None = Field(default=None, gt=0, lt=10**10)
+    client_request_id: str | None = Field(default=None, pattern=ID)

@@ -1,0 +1,62 @@
+"""confluent-kafka clients and topic admin, configured the same way everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from brokerage.config import Settings
+
+# Java's murmur2, as aiokafka (inside Faust) uses: both sides pick the same partition per key.
+PARTITIONER = "murmur2_random"
+
+
+def producer(bootstrap: str, **extra: Any) -> Producer:
+    conf = {
+        "bootstrap.servers": bootstrap,
+        "partitioner": PARTITIONER,
+        "enable.idempotence": True,
+        "linger.ms": 5,
+    }
+    conf.update(extra)
+    return Producer(conf)
+
+
+def consumer(bootstrap: str, group: str, **extra: Any) -> Consumer:
+    conf = {
+        "bootstrap.servers": bootstrap,
+        "group.id": group,
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed",
+    }
+    conf.update(extra)
+    return Consumer(conf)
+
+
+def topic_names(settings: Settings) -> list[str]:
+    return [
+        settings.topic_requests,
+        settings.topic_responses,
+        settings.topic_orders,
+        settings.topic_executions,
+        settings.topic_dead_letters,
+    ]
+
+
+def create_topics(bootstrap: str, names: list[str], partitions: int, timeout: float = 30) -> None:
+    """Create the topics that are missing; existing ones are left alone."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    existing = set(admin.list_topics(timeout=timeout).topics)
+    new = [NewTopic(n, num_partitions=partitions, replication_factor=1)
+           for n in names if n not in existing]
+    if not new:
+        return
+    for name, fut in admin.create_topics(new, operation_timeout=timeout).items():
+        try:
+            fut.result()
+        except Exception as exc:  # raced with another creator: fine if it now exists
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise RuntimeError(f"could not create topic {name}: {exc}") from exc

@@ -1,0 +1,118 @@
+"""`brokerage`: the one entry point for every process. Parses arguments and dispatches."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from brokerage.config import Settings, get_settings
+
+
+def _kafka(args: argparse.Namespace, s: Settings) -> int:
+    from brokerage.entrypoints import kafka_cmd
+
+    return kafka_cmd.run(args, s)
+
+
+def _topics(args: argparse.Namespace, s: Settings) -> int:
+    from brokerage.adapters.kafka import create_topics, topic_names
+    from brokerage.entrypoints.bootstrap import resolve
+
+    create_topics(resolve(s), topic_names(s), args.partitions or s.partitions)
+    print("topics ready:", ", ".join(topic_names(s)))
+    return 0
+
+
+def _worker(args: argparse.Namespace, s: Settings) -> int:
+    from brokerage.entrypoints.bootstrap import resolve
+    from streams.worker import run
+
+    if args.web_port:
+        s = s.model_copy(update={"worker_web_port": args.web_port})
+    run(s, resolve(s), args.id)
+    return 0
+
+
+def _exchange(args: argparse.Namespace, s: Settings) -> int:
+    from brokerage.entrypoints.bootstrap import resolve
+    from connectors.exchange import run
+
+    run(s, resolve(s))
+    return 0
+
+
+def _api(args: argparse.Namespace, s: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from brokerage.entrypoints.bootstrap import resolve
+
+    port = args.port or s.api_port
+    uvicorn.run(create_app(s, resolve(s)), host=s.api_host, port=port, log_level="warning")
+    return 0
+
+
+def _up(args: argparse.Namespace, s: Settings) -> int:
+    from brokerage.entrypoints.stack import up
+
+    return up(s)
+
+
+def _demo(args: argparse.Namespace, s: Settings) -> int:
+    from brokerage.entrypoints.demo import run
+
+    return run(s, standalone=args.standalone)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="brokerage", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    k = sub.add_parser("kafka", help="the embedded local Kafka broker")
+    k.add_argument("action", choices=["start", "stop", "status"])
+    k.add_argument("--port", type=int, default=None)
+    k.add_argument("--data-dir", type=Path, default=None)
+    k.set_defaults(fn=_kafka)
+
+    t = sub.add_parser("topics", help="create the topics (idempotent)")
+    t.add_argument("--partitions", type=int, default=None)
+    t.set_defaults(fn=_topics)
+
+    w = sub.add_parser("worker", help="a Faust worker: validate, block, book, settle")
+    w.add_argument("--id", default="0", help="worker id; names its RocksDB directory")
+    w.add_argument("--web-port", type=int, default=None)
+    w.set_defaults(fn=_worker)
+
+    sub.add_parser("exchange", help="exchange simulator + connector").set_defaults(fn=_exchange)
+
+    a = sub.add_parser("api", help="the HTTP API")
+    a.add_argument("--port", type=int, default=None)
+    a.set_defaults(fn=_api)
+
+    sub.add_parser("up", help="run the whole stack in the foreground").set_defaults(fn=_up)
+
+    d = sub.add_parser("demo", help="seed traders, trade, print the outcome")
+    d.add_argument("--standalone", action="store_true",
+                   help="start the stack (and broker) for the demo, then stop it")
+    d.set_defaults(fn=_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    fn: Callable[[argparse.Namespace, Settings], int] = args.fn
+    try:
+        return fn(args, get_settings())
+    except KeyboardInterrupt:
+        return 130
+    except RuntimeError as exc:  # our clear, user-facing errors
+        print(f"brokerage: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""TraderState <-> bytes (Avro single-object, schemas/trader_state.avsc): the table value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from brokerage.domain.events import Response
+from brokerage.domain.state import (
+    Fill,
+    Position,
+    ProcessedRequest,
+    ShareTotals,
+    Totals,
+    Trade,
+    TraderState,
+)
+from brokerage.domain.types import OrderType, RejectReason, Side, TimeInForce, TradeStatus
+
+from .avro import decode, encode
+
+STATE_VERSION = 1
+_TRADE_ENUMS = {"side": Side, "order_type": OrderType, "time_in_force": TimeInForce,
+                "status": TradeStatus}
+
+
+def _trade_to(t: Trade) -> dict[str, Any]:
+    d = {f: getattr(t, f) for f in Trade.__slots__ if f != "fills"}  # type: ignore[attr-defined]
+    for k in ("side", "order_type", "time_in_force", "status", "prior_status"):
+        d[k] = d[k] and d[k].value
+    d["fills"] = [{"exec_id": f.exec_id, "quantity": f.quantity, "price": f.price, "fee": f.fee}
+                  for f in t.fills]
+    return d
+
+
+def _trade_from(d: dict[str, Any]) -> Trade:
+    d = dict(d)
+    for k, enum in _TRADE_ENUMS.items():
+        d[k] = enum(d[k])
+    d["prior_status"] = d["prior_status"] and TradeStatus(d["prior_status"])
+    d["fills"] = tuple(Fill(**f) for f in d["fills"])
+    return Trade(**d)
+
+
+def state_to_bytes(s: TraderState) -> bytes:
+    return encode("trader_state", {
+        "version": STATE_VERSION, "trader_id": s.trader_id,
+        "cash_available": s.cash_available, "cash_blocked": s.cash_blocked,
+        "positions": [{"symbol": k, "available": p.available, "blocked": p.blocked}
+                      for k, p in s.positions.items()],
+        "trades": [_trade_to(t) for t in s.trades.values()],
+        "totals": {f: getattr(s.totals, f) for f in Totals.__slots__},  # type: ignore[attr-defined]
+        "share_totals": [{"symbol": k, "deposited": t.deposited, "withdrawn": t.withdrawn,
+                          "bought": t.bought, "sold": t.sold} for k, t in s.share_totals.items()],
+        "requests": [{
+            "request_id": k, "fingerprint": p.fingerprint, "accepted": p.response.accepted,
+            "trade_id": p.response.trade_id, "status": p.response.status and p.response.status.value,
+            "reason": p.response.reason and p.response.reason.value, "message": p.response.message,
+        } for k, p in s.requests.items()],
+        "exec_ids": list(s.exec_ids),
+        "days_closed": list(s.days_closed),
+    })
+
+
+def state_from_bytes(data: bytes) -> TraderState:
+    r = decode("trader_state", data)
+    return TraderState(
+        trader_id=r["trader_id"], cash_available=r["cash_available"],
+        cash_blocked=r["cash_blocked"],
+        positions={p["symbol"]: Position(p["available"], p["blocked"]) for p in r["positions"]},
+        trades={t["trade_id"]: _trade_from(t) for t in r["trades"]},
+        totals=Totals(**r["totals"]),
+        share_totals={t.pop("symbol"): ShareTotals(**t) for t in r["share_totals"]},
+        requests={p["request_id"]: ProcessedRequest(p["fingerprint"], Response(
+            p["request_id"], r["trader_id"], p["accepted"], p["trade_id"],
+            p["status"] and TradeStatus(p["status"]), p["reason"] and RejectReason(p["reason"]),
+            p["message"])) for p in r["requests"]},
+        exec_ids=dict.fromkeys(r["exec_ids"]),
+        days_closed=tuple(r["days_closed"]),
+    )

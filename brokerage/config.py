@@ -1,0 +1,54 @@
+"""One settings class for every process. Env prefix BROKERAGE_; KAFKA_BOOTSTRAP_SERVERS honoured."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BROKERAGE_", extra="ignore")
+
+    # Empty means "use the embedded local broker" (brokerage kafka start / brokerage up).
+    kafka_bootstrap_servers: str = Field(
+        default="",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "BROKERAGE_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    kafka_version: str = "4.4.0"
+    kafka_port: int = 9092
+    kafka_heap: str = "512m"
+    # Where local state lives: broker data, RocksDB tables, pid files. Ignored by git.
+    state_dir: Path = Path(".brokerage")
+    kafka_cache_dir: Path = Path.home() / ".cache" / "brokerage" / "kafka"
+
+    partitions: int = 8
+    topic_requests: str = "trade-requests"
+    topic_responses: str = "trade-responses"
+    topic_orders: str = "orders"
+    topic_executions: str = "executions"
+    topic_dead_letters: str = "dead-letters"
+
+    app_id: str = "brokerage"
+    worker_web_port: int = 6066
+    worker_urls: str = "http://127.0.0.1:6066"  # comma-separated; the API reads tables through them
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+    api_response_timeout_seconds: float = 5.0
+    admin_token: SecretStr = SecretStr("dev-admin-token")
+
+    refdata_path: Path | None = None  # None: the reference data shipped in brokerage/domain
+
+    def worker_url_list(self) -> list[str]:
+        return [u.strip().rstrip("/") for u in self.worker_urls.split(",") if u.strip()]
+
+    @property
+    def kafka_data_dir(self) -> Path:
+        return self.state_dir / "kafka"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,127 @@
+"""The one entry to the business rules: `apply(state, event, refdata) -> (state, outputs)`.
+
+Pure: no Kafka, Faust or I/O. The input state is never changed; a new one is returned.
+Idempotent: a request id or execution id seen before changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+
+from .events import (
+    AmendTrade,
+    CancelTrade,
+    Deposit,
+    EndOfDay,
+    Event,
+    ExecutionReport,
+    NewTrade,
+    Output,
+    Request,
+    Response,
+    TradeUpdate,
+    Withdraw,
+)
+from .executions import on_execution
+from .ledger import rebalance
+from .refdata import RefData
+from .requests import on_change, on_new, on_wallet, order_for, reject
+from .state import (
+    MAX_CLOSED_TRADES,
+    MAX_REMEMBERED_EXECUTIONS,
+    MAX_REMEMBERED_REQUESTS,
+    ProcessedRequest,
+    TraderState,
+)
+from .types import RejectReason, TimeInForce, TradeStatus
+
+MAX_DAYS_REMEMBERED = 10
+
+
+def fingerprint(req: Request) -> str:
+    return hashlib.blake2b(repr(req).encode(), digest_size=12).hexdigest()
+
+
+def apply(state: TraderState, event: Event, refdata: RefData) -> tuple[TraderState, list[Output]]:
+    if event.trader_id != state.trader_id:
+        raise ValueError(f"event for {event.trader_id} applied to {state.trader_id}")
+    if isinstance(event, ExecutionReport):
+        if event.exec_id in state.exec_ids:
+            return state, []
+        new = state.copy()
+        outputs = on_execution(new, event, refdata)
+        if outputs and isinstance(outputs[0], TradeUpdate):
+            _remember(new.exec_ids, event.exec_id, None, MAX_REMEMBERED_EXECUTIONS)
+            _evict_closed(new)
+            return new, outputs
+        return state, outputs  # an anomaly: nothing changes
+    if isinstance(event, EndOfDay):
+        return _end_of_day(state, event)
+    return _request(state, event, refdata)
+
+
+def _request(state: TraderState, req: Request, refdata: RefData) -> tuple[TraderState, list[Output]]:
+    seen = state.requests.get(req.request_id)
+    fp = fingerprint(req)
+    if seen is not None:
+        if seen.fingerprint != fp:
+            msg = "request id reused with a different body"
+            return state, [reject(req, RejectReason.DUPLICATE_REQUEST, msg)]
+        return state, _replay(state, seen.response)
+    new = state.copy()
+    if isinstance(req, NewTrade):
+        outputs = on_new(new, req, refdata)
+    elif isinstance(req, AmendTrade | CancelTrade):
+        outputs = on_change(new, req, refdata)
+    else:
+        assert isinstance(req, Deposit | Withdraw)
+        outputs = on_wallet(new, req, refdata)
+    response = outputs[0]
+    assert isinstance(response, Response)
+    _remember(new.requests, req.request_id, ProcessedRequest(fp, response), MAX_REMEMBERED_REQUESTS)
+    return new, outputs
+
+
+def _replay(state: TraderState, response: Response) -> list[Output]:
+    """A redelivered request: the stored response again, plus its exchange command if that
+    is still pending (the first run may have crashed before sending it)."""
+    outputs: list[Output] = [response]
+    trade = state.trades.get(response.trade_id or "")
+    if response.accepted and trade is not None:
+        mine = trade.change_request_id == response.request_id or (
+            trade.request_id == response.request_id and trade.status is TradeStatus.PENDING_NEW
+        )
+        order = order_for(trade, state.trader_id) if mine else None
+        if order is not None:
+            outputs.append(order)
+    return outputs
+
+
+def _end_of_day(state: TraderState, event: EndOfDay) -> tuple[TraderState, list[Output]]:
+    if event.trading_day in state.days_closed:
+        return state, []
+    new = state.copy()
+    new.days_closed = (*state.days_closed, event.trading_day)[-MAX_DAYS_REMEMBERED:]
+    outputs: list[Output] = []
+    for trade in list(new.trades.values()):
+        if trade.time_in_force is TimeInForce.DAY and not trade.status.terminal:
+            expired = replace(trade, status=TradeStatus.EXPIRED, prior_status=None,
+                              pending_qty=None, pending_price=None, change_request_id=None)
+            new.trades[trade.trade_id] = rebalance(new, expired, 0)
+            outputs.append(TradeUpdate(state.trader_id, trade.trade_id, TradeStatus.EXPIRED,
+                                       f"eod:{event.trading_day}", trade.cum_qty))
+    _evict_closed(new)
+    return new, outputs
+
+
+def _remember(window: dict, key: str, value: object, bound: int) -> None:  # type: ignore[type-arg]
+    window[key] = value
+    while len(window) > bound:
+        del window[next(iter(window))]
+
+
+def _evict_closed(state: TraderState) -> None:
+    closed = [tid for tid, t in state.trades.items() if t.status.terminal]
+    for tid in closed[: max(0, len(closed) - MAX_CLOSED_TRADES)]:
+        del state.trades[tid]

@@ -1,0 +1,113 @@
+"""One trader's state: cash, holdings, trades and the ids already processed.
+
+This is the table value. It is replaced, never mutated in place, by `apply`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from .events import Response
+from .types import OrderType, Side, TimeInForce, TradeStatus
+
+# Bounded memory per trader, documented in README: a duplicate older than these windows
+# is no longer recognised as one (requests) or is re-applied safely only if its trade is gone.
+MAX_REMEMBERED_REQUESTS = 1000
+MAX_REMEMBERED_EXECUTIONS = 5000
+MAX_CLOSED_TRADES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    exec_id: str
+    quantity: int
+    price: int
+    fee: int
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    trade_id: str
+    request_id: str
+    side: Side
+    symbol: str
+    order_type: OrderType
+    time_in_force: TimeInForce
+    quantity: int
+    limit_price: int | None  # None for MARKET
+    block_price: int  # the price the block is computed at (limit, or the market collar)
+    status: TradeStatus = TradeStatus.PENDING_NEW
+    version: int = 0  # bumped by each confirmed replace
+    cum_qty: int = 0
+    cum_notional: int = 0
+    fees: int = 0
+    blocked_cash: int = 0
+    blocked_shares: int = 0
+    prior_status: TradeStatus | None = None  # restored when a cancel/replace is refused
+    change_request_id: str | None = None  # the amend/cancel now pending at the exchange
+    pending_qty: int | None = None  # the replace awaiting the exchange
+    pending_price: int | None = None
+    fills: tuple[Fill, ...] = ()
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity - self.cum_qty
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    available: int = 0
+    blocked: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Running sums the conservation checks and statements rely on."""
+
+    deposited: int = 0
+    withdrawn: int = 0
+    bought_notional: int = 0
+    sold_notional: int = 0
+    fees: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ShareTotals:
+    deposited: int = 0
+    withdrawn: int = 0
+    bought: int = 0
+    sold: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessedRequest:
+    fingerprint: str
+    response: Response
+
+
+@dataclass(slots=True)
+class TraderState:
+    trader_id: str
+    cash_available: int = 0
+    cash_blocked: int = 0
+    positions: dict[str, Position] = field(default_factory=dict)
+    trades: dict[str, Trade] = field(default_factory=dict)
+    totals: Totals = Totals()
+    share_totals: dict[str, ShareTotals] = field(default_factory=dict)
+    requests: dict[str, ProcessedRequest] = field(default_factory=dict)
+    exec_ids: dict[str, None] = field(default_factory=dict)
+    days_closed: tuple[str, ...] = ()
+
+    def copy(self) -> TraderState:
+        """A copy whose containers can be changed without touching the original."""
+        return replace(
+            self,
+            positions=dict(self.positions),
+            trades=dict(self.trades),
+            share_totals=dict(self.share_totals),
+            requests=dict(self.requests),
+            exec_ids=dict(self.exec_ids),
+        )
+
+    def position(self, symbol: str) -> Position:
+        return self.positions.get(symbol, Position())

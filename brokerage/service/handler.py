@@ -1,0 +1,103 @@
+"""Bytes in, bytes out around the pure rules: decode, apply, encode, dead-letter.
+
+Kept free of Faust so it is unit tested without a broker; the agent only moves bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from brokerage.codec import avro
+from brokerage.codec.models import (
+    MalformedRecord,
+    event_from_request_record,
+    execution_from_record,
+    order_to_record,
+    output_to_record,
+)
+from brokerage.codec.state import state_from_bytes, state_to_bytes
+from brokerage.domain import core
+from brokerage.domain.events import Anomaly, Event, OrderCommand, Response, TradeUpdate
+from brokerage.domain.refdata import RefData
+from brokerage.domain.state import TraderState
+from brokerage.domain.types import RejectReason
+
+
+class Out(StrEnum):
+    RESPONSES = "responses"
+    ORDERS = "orders"
+    DEAD_LETTERS = "dead_letters"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    topic: str
+    partition: int
+    offset: int
+    is_execution: bool
+
+
+@dataclass(slots=True)
+class Send:
+    to: Out
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Result:
+    state: bytes | None  # None: leave the table as it is
+    sends: list[Send]
+    kind: str  # for metrics: the event class, or the dead-letter reason
+
+
+def dead_letter(src: Source, key: bytes | None, value: bytes, error: str, reason: str) -> Send:
+    headers = [
+        ("dlq.error", error.encode()), ("dlq.reason", reason.encode()[:1000]),
+        ("dlq.topic", src.topic.encode()), ("dlq.partition", str(src.partition).encode()),
+        ("dlq.offset", str(src.offset).encode()),
+        ("dlq.timestamp_ms", str(int(time.time() * 1000)).encode()),
+    ]
+    return Send(Out.DEAD_LETTERS, key or b"", value, headers)
+
+
+def decode_event(src: Source, key: bytes | None, value: bytes) -> Event:
+    if src.is_execution:
+        return execution_from_record(avro.decode("execution_report", value))
+    return event_from_request_record(avro.decode("trade_request", value), key)
+
+
+def handle(
+    src: Source, key: bytes | None, value: bytes | None, stored: bytes | None, refdata: RefData
+) -> Result:
+    value = value or b""
+    try:
+        event = decode_event(src, key, value)
+    except avro.DecodeError as exc:
+        return Result(None, [dead_letter(src, key, value, "DecodeError", str(exc))], exc.reason)
+    except MalformedRecord as exc:
+        sends = [dead_letter(src, key, value, "MalformedRecord", str(exc))]
+        if exc.trader_id and exc.request_id and not src.is_execution:
+            resp = Response(exc.request_id, exc.trader_id, False, None, None,
+                            RejectReason.MALFORMED, str(exc))
+            sends.append(_send(resp))
+        return Result(None, sends, "MALFORMED")
+    state = state_from_bytes(stored) if stored else TraderState(event.trader_id)
+    new, outputs = core.apply(state, event, refdata)
+    sends = []
+    for o in outputs:
+        if isinstance(o, Anomaly):
+            sends.append(dead_letter(src, key, value, "Anomaly", f"{o.reason}: {o.detail}"))
+        else:
+            sends.append(_send(o))
+    return Result(None if new is state else state_to_bytes(new), sends, type(event).__name__)
+
+
+def _send(o: Response | TradeUpdate | OrderCommand) -> Send:
+    key = o.trader_id.encode()
+    if isinstance(o, OrderCommand):
+        return Send(Out.ORDERS, key, avro.encode("order", order_to_record(o)))
+    return Send(Out.RESPONSES, key, avro.encode("trade_event", output_to_record(o)))

@@ -1,0 +1,55 @@
+"""The Faust application: topics, the trader table, and its settings. No business rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faust
+
+from brokerage.config import Settings
+
+# Faust app constructor settings that matter for correctness, with why.
+GUARANTEE = "at_least_once"  # effects are idempotent in the domain; see README
+
+
+def create_app(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App:
+    datadir = Path(settings.state_dir).resolve() / "workers" / worker_id
+    datadir.parent.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{bootstrap}",
+        store="rocksdb://",
+        datadir=str(datadir),
+        processing_guarantee=GUARANTEE,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        web_host="127.0.0.1",
+        web_bind="127.0.0.1",
+        web_port=settings.worker_web_port,
+        canonical_url=f"http://127.0.0.1:{settings.worker_web_port}",
+        table_standby_replicas=0,
+        broker_commit_every=500,
+        stream_wait_empty=False,
+        web_in_thread=False,
+        key_serializer="raw",  # we encode with our own Avro codec, and tables hold its bytes
+        value_serializer="raw",
+    )
+    return app
+
+
+def trader_table(app: faust.App, settings: Settings) -> faust.Table:
+    """One value per trader: its whole state, so each event's effect is one put."""
+    return app.Table(
+        "traders",
+        default=None,
+        partitions=settings.partitions,
+        key_type=bytes,
+        value_type=bytes,
+    )
+
+
+def raw_topic(app: faust.App, *names: str) -> faust.TopicT:
+    return app.topic(
+        *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
+        allow_empty=True,
+    )

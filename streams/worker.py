@@ -1,0 +1,78 @@
+"""`brokerage worker`: one agent over requests and executions, thin glue around the handler."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import faust
+from faust.web import Request, Response, View
+from prometheus_client import generate_latest
+
+from brokerage.codec import avro
+from brokerage.config import Settings
+from brokerage.domain import refdata as refdata_mod
+from brokerage.service.handler import Out, Source, handle
+
+from . import metrics
+from .app import create_app, raw_topic, trader_table
+
+
+def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App:
+    app = create_app(settings, bootstrap, worker_id)
+    refdata = refdata_mod.load(settings.refdata_path)
+    table = trader_table(app, settings)
+    source = raw_topic(app, settings.topic_requests, settings.topic_executions)
+    outs = {
+        Out.RESPONSES: raw_topic(app, settings.topic_responses),
+        Out.ORDERS: raw_topic(app, settings.topic_orders),
+        Out.DEAD_LETTERS: raw_topic(app, settings.topic_dead_letters),
+    }
+
+    @app.agent(source)
+    async def process(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            msg = event.message
+            src = Source(msg.topic, msg.partition, msg.offset,
+                         msg.topic == settings.topic_executions)
+            with metrics.APPLY_SECONDS.time():
+                key = msg.key if isinstance(msg.key, bytes) else None
+                result = handle(src, key, event.value, table.get(key) if key else None, refdata)
+                if result.state is not None and key:
+                    table[key] = result.state  # the one write per event: atomic per trader
+            metrics.EVENTS.labels(result.kind).inc()
+            for s in result.sends:
+                if s.to is Out.DEAD_LETTERS:
+                    metrics.DEAD_LETTERS.labels(result.kind).inc()
+                await outs[s.to].send(key=s.key, value=s.value, headers=s.headers)
+
+    @app.page("/state/traders/{trader_id}/")
+    class TraderView(View):
+        @app.table_route(table=table, match_info="trader_id")
+        async def get(self, request: Request, trader_id: str) -> Response:
+            raw = table.get(trader_id.encode())
+            if raw is None:
+                return self.json({"error": "not_found", "trader_id": trader_id}, status=404)
+            return self.json(_json(avro.decode("trader_state", raw)))
+
+    @app.page("/metrics")
+    class MetricsView(View):
+        async def get(self, request: Request) -> Response:
+            return self.bytes(generate_latest(), content_type="text/plain; version=0.0.4")
+
+    @app.page("/healthz")
+    class HealthView(View):
+        async def get(self, request: Request) -> Response:
+            return self.json({"status": "ok", "worker": worker_id})
+
+    return app
+
+
+def _json(record: dict[str, Any]) -> Any:
+    return json.loads(json.dumps(record))
+
+
+def run(settings: Settings, bootstrap: str, worker_id: str = "0") -> None:
+    app = build(settings, bootstrap, worker_id)
+    worker = faust.Worker(app, loglevel="info", quiet=True)
+    worker.execute_from_commandline()
