@@ -15,7 +15,9 @@ class Settings(BaseSettings):
     # Empty means "use the embedded local broker" (brokerage kafka start / brokerage up).
     kafka_bootstrap_servers: str = Field(
         default="",
-        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "BROKERAGE_KAFKA_BOOTSTRAP_SERVERS"),
+        validation_alias=AliasChoices(
+            "KAFKA_BOOTSTRAP_SERVERS", "BROKERAGE_KAFKA_BOOTSTRAP_SERVERS"
+        ),
     )
     kafka_version: str = "4.4.0"
     kafka_port: int = 9092
@@ -40,6 +42,18 @@ class Settings(BaseSettings):
     admin_token: SecretStr = SecretStr("dev-admin-token")
 
     refdata_path: Path | None = None  # None: the reference data shipped in brokerage/domain
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as environment variables, for child processes."""
+        env = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            if value is not None:
+                env[f"BROKERAGE_{name.upper()}"] = str(value)
+        if self.kafka_bootstrap_servers:
+            env["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka_bootstrap_servers
+        return env
 
     def worker_url_list(self) -> list[str]:
         return [u.strip().rstrip("/") for u in self.worker_urls.split(",") if u.strip()]

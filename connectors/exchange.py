@@ -42,10 +42,10 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
                 try:
                     order = order_from_record(avro.decode("order", msg.value() or b""))
                 except (avro.DecodeError, KeyError, ValueError) as exc:
-                    src = Source(msg.topic(), msg.partition(), msg.offset(), False)
+                    src = Source(msg.topic() or "", msg.partition() or 0, msg.offset() or 0, False)
                     dl = dead_letter(src, msg.key(), msg.value() or b"", type(exc).__name__,
                                      str(exc))
-                    prod.produce(settings.topic_dead_letters, dl.value, dl.key, headers=dl.headers)
+                    prod.produce(settings.topic_dead_letters, dl.value, dl.key, headers=dict(dl.headers))
                     continue
                 for rep in sim.on_order(order):
                     seq += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import faust
+from faust.types import TableT
 
 from brokerage.config import Settings
 
@@ -37,7 +38,7 @@ def create_app(settings: Settings, bootstrap: str, worker_id: str = "0") -> faus
     return app
 
 
-def trader_table(app: faust.App, settings: Settings) -> faust.Table:
+def trader_table(app: faust.App, settings: Settings) -> TableT[bytes, bytes]:
     """One value per trader: its whole state, so each event's effect is one put."""
     return app.Table(
         "traders",

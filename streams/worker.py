@@ -48,7 +48,8 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
 
     @app.page("/state/traders/{trader_id}/")
     class TraderView(View):
-        @app.table_route(table=table, match_info="trader_id")
+        # faust's stubs don't know that match_info values arrive as keyword arguments
+        @app.table_route(table=table, match_info="trader_id")  # type: ignore[arg-type]
         async def get(self, request: Request, trader_id: str) -> Response:
             raw = table.get(trader_id.encode())
             if raw is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from brokerage.domain.events import Response
@@ -24,7 +25,7 @@ _TRADE_ENUMS = {"side": Side, "order_type": OrderType, "time_in_force": TimeInFo
 
 
 def _trade_to(t: Trade) -> dict[str, Any]:
-    d = {f: getattr(t, f) for f in Trade.__slots__ if f != "fills"}  # type: ignore[attr-defined]
+    d = {f.name: getattr(t, f.name) for f in fields(Trade) if f.name != "fills"}
     for k in ("side", "order_type", "time_in_force", "status", "prior_status"):
         d[k] = d[k] and d[k].value
     d["fills"] = [{"exec_id": f.exec_id, "quantity": f.quantity, "price": f.price, "fee": f.fee}
@@ -41,6 +42,15 @@ def _trade_from(d: dict[str, Any]) -> Trade:
     return Trade(**d)
 
 
+def _processed_to(request_id: str, p: ProcessedRequest) -> dict[str, Any]:
+    r = p.response
+    return {
+        "request_id": request_id, "fingerprint": p.fingerprint, "accepted": r.accepted,
+        "trade_id": r.trade_id, "status": r.status and r.status.value,
+        "reason": r.reason and r.reason.value, "message": r.message,
+    }
+
+
 def state_to_bytes(s: TraderState) -> bytes:
     return encode("trader_state", {
         "version": STATE_VERSION, "trader_id": s.trader_id,
@@ -48,14 +58,10 @@ def state_to_bytes(s: TraderState) -> bytes:
         "positions": [{"symbol": k, "available": p.available, "blocked": p.blocked}
                       for k, p in s.positions.items()],
         "trades": [_trade_to(t) for t in s.trades.values()],
-        "totals": {f: getattr(s.totals, f) for f in Totals.__slots__},  # type: ignore[attr-defined]
+        "totals": {f.name: getattr(s.totals, f.name) for f in fields(Totals)},
         "share_totals": [{"symbol": k, "deposited": t.deposited, "withdrawn": t.withdrawn,
                           "bought": t.bought, "sold": t.sold} for k, t in s.share_totals.items()],
-        "requests": [{
-            "request_id": k, "fingerprint": p.fingerprint, "accepted": p.response.accepted,
-            "trade_id": p.response.trade_id, "status": p.response.status and p.response.status.value,
-            "reason": p.response.reason and p.response.reason.value, "message": p.response.message,
-        } for k, p in s.requests.items()],
+        "requests": [_processed_to(k, p) for k, p in s.requests.items()],
         "exec_ids": list(s.exec_ids),
         "days_closed": list(s.days_closed),
     })

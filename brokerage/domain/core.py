@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from typing import Any
 
 from .events import (
     AmendTrade,
@@ -61,7 +62,9 @@ def apply(state: TraderState, event: Event, refdata: RefData) -> tuple[TraderSta
     return _request(state, event, refdata)
 
 
-def _request(state: TraderState, req: Request, refdata: RefData) -> tuple[TraderState, list[Output]]:
+def _request(
+    state: TraderState, req: Request, refdata: RefData
+) -> tuple[TraderState, list[Output]]:
     seen = state.requests.get(req.request_id)
     fp = fingerprint(req)
     if seen is not None:
@@ -115,7 +118,7 @@ def _end_of_day(state: TraderState, event: EndOfDay) -> tuple[TraderState, list[
     return new, outputs
 
 
-def _remember(window: dict, key: str, value: object, bound: int) -> None:  # type: ignore[type-arg]
+def _remember(window: dict[str, Any], key: str, value: object, bound: int) -> None:
     window[key] = value
     while len(window) > bound:
         del window[next(iter(window))]

@@ -33,7 +33,9 @@ def trader_of(trade_id: str) -> str:
     return trade_id.rsplit(".", 1)[0]
 
 
-def reject(req: Request, reason: RejectReason, message: str, trade_id: str | None = None) -> Response:
+def reject(
+    req: Request, reason: RejectReason, message: str, trade_id: str | None = None
+) -> Response:
     return Response(req.request_id, req.trader_id, False, trade_id, None, reason, message)
 
 

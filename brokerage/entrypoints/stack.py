@@ -37,7 +37,8 @@ def stack(settings: Settings, log_dir: str | None = None) -> Iterator[str]:
     children: list[subprocess.Popen[bytes]] = []
     try:
         create_topics(bootstrap, topic_names(settings), settings.partitions)
-        env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+        mine = settings.model_copy(update={"kafka_bootstrap_servers": bootstrap})
+        env = {**os.environ, **mine.to_env()}
         for role in ROLES:
             out = open(os.path.join(log_dir, f"{role}.log"), "ab") if log_dir else None  # noqa: SIM115
             children.append(subprocess.Popen(
@@ -62,7 +63,7 @@ def _wait_ready(url: str, settings: Settings, children: list[subprocess.Popen[by
     while time.monotonic() < deadline:
         for c in children:
             if c.poll() is not None:
-                raise RuntimeError(f"{' '.join(map(str, c.args))} exited with {c.returncode}")
+                raise RuntimeError(f"{c.args!r} exited with {c.returncode}")
         try:
             api_ok = httpx.get(f"{url}/healthz", timeout=1).status_code == 200
             probe = httpx.get(f"{worker}/state/traders/__probe__/", timeout=2)

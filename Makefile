@@ -1,0 +1,36 @@
+# The two commands README promises: `make demo` and `make test`. Both set up what they need.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+setup: $(BIN)/.installed
+
+# Starts Kafka (fetched with Maven on first use), a worker, the exchange and the API,
+# runs the demo against them, and stops everything again.
+demo: setup
+	$(BIN)/brokerage demo --standalone
+
+# Unit tests need nothing else; integration tests start a real broker once per session
+# (or use KAFKA_BOOTSTRAP_SERVERS). pytest's exit code 5 means no test ran: not a failure.
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no tests ran"; exit 0; fi; exit $$rc
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy brokerage streams connectors api schemas
+
+bench: setup
+	$(BIN)/python scripts/bench_apply.py
+
+clean:
+	rm -rf $(VENV) .brokerage
