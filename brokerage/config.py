@@ -35,6 +35,8 @@ class Settings(BaseSettings):
 
     app_id: str = "brokerage"
     worker_web_port: int = 6066
+    worker_web_bind: str = "127.0.0.1"
+    worker_web_advertise: str = "127.0.0.1"  # how other workers reach this one (table routing)
     worker_urls: str = "http://127.0.0.1:6066"  # comma-separated; the API reads tables through them
     api_host: str = "127.0.0.1"
     api_port: int = 8080
