@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from confluent_kafka import Message, TopicPartition
+from confluent_kafka import KafkaError, Message, TopicPartition
 
 from .kafka import consumer
 
@@ -27,12 +27,12 @@ def read_all(bootstrap: str, topic: str, timeout: float = 30.0) -> Iterator[Mess
             msg = c.poll(timeout)
             if msg is None:
                 raise TimeoutError(f"no message from {topic} within {timeout}s")
-            p = msg.partition() or 0
-            if msg.error() is None:
+            p, err = msg.partition() or 0, msg.error()
+            if err is None:
                 yield msg
                 if (msg.offset() or 0) + 1 >= ends.get(p, 0):
                     ends.pop(p, None)
-            elif msg.error().code() == -191:  # _PARTITION_EOF
+            elif err.code() == KafkaError._PARTITION_EOF:
                 ends.pop(p, None)
     finally:
         c.close()

@@ -18,8 +18,17 @@ from brokerage.config import Settings
 from .bootstrap import resolve
 
 
+def _header_pairs(msg: Message) -> list[tuple[str, str | bytes | None]]:
+    raw = msg.headers() or []
+    return list(raw.items()) if isinstance(raw, dict) else list(raw)
+
+
+def _text(v: str | bytes | None) -> str:
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else (v or "")
+
+
 def describe(msg: Message) -> dict[str, Any]:
-    h = {k: (v or b"").decode("utf-8", "replace") for k, v in (msg.headers() or [])}
+    h = {k: _text(v) for k, v in _header_pairs(msg)}
     ts = int(h.get("dlq.timestamp_ms", "0") or 0)
     return {
         "id": f"{msg.partition()}:{msg.offset()}",
