@@ -49,6 +49,13 @@ class KafkaBridge:
         self._consumer.assign(tps)  # concrete offsets: nothing after start-up is missed
         self._thread.start()
 
+    def reachable(self) -> bool:
+        try:
+            self._consumer.list_topics(self._responses, timeout=2)
+            return True
+        except Exception:  # any client error means: not reachable now
+            return False
+
     def close(self) -> None:
         self._stop.set()
         if self._thread.is_alive():

@@ -98,9 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--standalone", action="store_true",
                    help="start the stack (and broker) for the demo, then stop it")
     d.set_defaults(fn=_demo)
-    from brokerage.entrypoints import dlq_cmd
+    from brokerage.entrypoints import dlq_cmd, tokens
 
     dlq_cmd.add_parser(sub)
+    tokens.add_parser(sub)
     return p
 
 

@@ -41,7 +41,14 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8080
     api_response_timeout_seconds: float = 5.0
-    admin_token: SecretStr = SecretStr("dev-admin-token")
+    # HMAC key for API bearer tokens (JWT HS256). The default is for local use only.
+    auth_secret: SecretStr = SecretStr("dev-only-secret-change-me-0123456789abcdef")
+    auth_token_ttl_seconds: int = 24 * 3600
+    rate_trader_per_second: float = 50.0
+    rate_trader_burst: int = 100
+    rate_ip_per_second: float = 200.0
+    rate_ip_burst: int = 400
+    api_max_body_bytes: int = 16 * 1024
 
     refdata_path: Path | None = None  # None: the reference data shipped in brokerage/domain
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from brokerage.config import Settings
 
 from .stack import stack
+from .tokens import bearer
 
 TERMINAL = {"FILLED", "CANCELED", "REJECTED", "EXPIRED"}
 # (trader, side, symbol, qty, limit price): the last buy is far beyond bob's cash.
@@ -41,17 +42,19 @@ def _demo(url: str, settings: Settings) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     console = Console(width=130)
     run_id = uuid.uuid4().hex[:6]  # fresh traders each run, so a rerun starts clean
-    admin = {"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"}
-    with httpx.Client(base_url=url, timeout=30) as http:
+    admin = bearer(settings, "demo-admin", admin=True)
+    with httpx.Client(base_url=url, timeout=30, headers=admin) as http:
         for trader, body in DEPOSITS:
-            r = http.post(f"/v1/traders/{trader}-{run_id}/deposits", json=body, headers=admin)
+            r = http.post(f"/v1/traders/{trader}-{run_id}/deposits", json=body)
             r.raise_for_status()
         results: list[tuple[str, dict[str, Any]]] = []
         for trader, side, symbol, qty, price in ORDERS:
-            r = http.post("/v1/trades", json={
-                "trader_id": f"{trader}-{run_id}", "side": side, "symbol": symbol,
+            tid = f"{trader}-{run_id}"
+            r = http.post("/v1/trades", headers=bearer(settings, tid), json={
+                "trader_id": tid, "side": side, "symbol": symbol,
                 "quantity": qty, "limit_price": price})
-            results.append((trader, r.json() | {"http": r.status_code}))
+            body = r.json()
+            results.append((trader, body | {"reason": body.get("error", {}).get("code")}))
         # The cancel shows release of blocked cash; the resting order is carol's.
         rest = next(t for name, t in results if name == "carol" and "trade_id" in t)
         http.delete(f"/v1/trades/{rest['trade_id']}").raise_for_status()

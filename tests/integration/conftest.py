@@ -13,6 +13,7 @@ import pytest
 
 from brokerage.config import Settings
 from brokerage.entrypoints.stack import stack
+from brokerage.entrypoints.tokens import bearer
 from brokerage.localkafka import free_port
 
 
@@ -50,8 +51,8 @@ def running_stack(
         with stack(settings, log_dir=str(logs)) as url, httpx.Client(
             base_url=url, timeout=30
         ) as http:
-            admin = {"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"}
-            yield Stack(settings, url, http, admin)
+            http.headers.update(bearer(settings, "tests-admin", admin=True))
+            yield Stack(settings, url, http, bearer(settings, "tests-admin", admin=True))
     except BaseException:
         for log in sorted(logs.glob("*.log")):  # the children's output explains failures
             print(f"==== {log.name}\n{log.read_text()[-4000:]}")

@@ -65,7 +65,7 @@ def test_buy_over_available_cash_is_rejected_and_blocks_nothing(running_stack: S
     r = s.http.post("/v1/trades", json={"trader_id": t, "side": "BUY", "symbol": "MSFT",
                                         "quantity": 3, "limit_price": "410.00"})
     assert r.status_code == 422, r.text
-    assert r.json()["reason"] == "INSUFFICIENT_FUNDS"
+    assert r.json()["error"]["code"] == "INSUFFICIENT_FUNDS"
     wallet = s.http.get(f"/v1/traders/{t}/wallet").json()
     assert wallet["cash"] == {"available": "1000.00", "blocked": "0.00"}
     assert wallet["holdings"] == {}
@@ -77,13 +77,13 @@ def test_sell_without_shares_is_rejected(running_stack: Stack) -> None:
     r = s.http.post("/v1/trades", json={"trader_id": t, "side": "SELL", "symbol": "GOOG",
                                         "quantity": 1, "limit_price": "170.00"})
     assert r.status_code == 422, r.text
-    assert r.json()["reason"] == "INSUFFICIENT_SHARES"
+    assert r.json()["error"]["code"] == "INSUFFICIENT_SHARES"
     assert s.http.get(f"/v1/traders/{t}/wallet").json()["holdings"] == {}
 
 
 def test_unknown_ids_are_404_with_a_json_body(running_stack: Stack) -> None:
     s = running_stack
     r = s.http.get("/v1/trades/nobody.0000000000000000")
-    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     r = s.http.get("/v1/traders/nobody/wallet")
-    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"

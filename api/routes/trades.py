@@ -1,0 +1,105 @@
+"""/v1/trades and /v1/traders/{id}/trades."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from brokerage.domain import events as ev
+from brokerage.domain.requests import trade_id_for, trader_of
+from brokerage.domain.types import TradeStatus
+
+from .. import views
+from ..deps import Caller, Ctx, cached_json
+from ..errors import ApiError
+from ..models import ID, AmendIn, NewTradeIn
+from ..money import to_minor
+from ..submit import submit
+
+router = APIRouter(prefix="/v1", tags=["trades"])
+IdemKey = Annotated[str | None, Header(pattern=ID, description="the client request id")]
+
+
+def _price(value: Any) -> int | None:
+    try:
+        return None if value is None else to_minor(value)
+    except ValueError as exc:
+        raise ApiError(422, "INVALID_PRICE", str(exc), {"reason": "INVALID_PRICE"}) from exc
+
+
+@router.post("/trades", status_code=201)
+async def new_trade(body: NewTradeIn, ctx: Ctx, who: Caller,
+                    idempotency_key: IdemKey = None) -> JSONResponse:
+    who.require_trader(body.trader_id)
+    rid = idempotency_key or body.client_request_id or uuid.uuid4().hex
+    req = ev.NewTrade(rid, body.trader_id, body.side, body.symbol, body.quantity,
+                      body.order_type, _price(body.limit_price), body.time_in_force)
+    return await submit(ctx, req, trade_id_for(body.trader_id, rid), 201)
+
+
+@router.patch("/trades/{trade_id}")
+async def amend_trade(trade_id: str, body: AmendIn, ctx: Ctx, who: Caller,
+                      idempotency_key: IdemKey = None) -> JSONResponse:
+    who.require_trader(trader_of(trade_id))
+    rid = idempotency_key or body.client_request_id or uuid.uuid4().hex
+    req = ev.AmendTrade(rid, trader_of(trade_id), trade_id, body.quantity,
+                        _price(body.limit_price))
+    return await submit(ctx, req, trade_id, 200)
+
+
+@router.delete("/trades/{trade_id}")
+async def cancel_trade(trade_id: str, ctx: Ctx, who: Caller,
+                       idempotency_key: IdemKey = None) -> JSONResponse:
+    who.require_trader(trader_of(trade_id))
+    rid = idempotency_key or uuid.uuid4().hex
+    return await submit(ctx, ev.CancelTrade(rid, trader_of(trade_id), trade_id), trade_id, 200)
+
+
+@router.get("/trades/{trade_id}")
+async def get_trade(trade_id: str, request: Request, ctx: Ctx, who: Caller) -> Response:
+    who.require_trader(trader_of(trade_id))
+    state = await ctx.tables.trader(trader_of(trade_id))
+    trade = views.find_trade(state, trade_id) if state else None
+    if trade is None:
+        raise ApiError(404, "not_found", f"no trade {trade_id}")
+    return cached_json(request, trade)
+
+
+@router.get("/traders/{trader_id}/trades")
+async def list_trades(
+    trader_id: str, request: Request, ctx: Ctx, who: Caller,
+    status: TradeStatus | None = None, symbol: str | None = None,
+    since_ms: Annotated[int | None, Query(ge=0)] = None,
+    until_ms: Annotated[int | None, Query(ge=0)] = None,
+    cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Response:
+    """Newest first. `cursor` is the `next_cursor` of the previous page."""
+    who.require_trader(trader_id)
+    state = await ctx.tables.trader(trader_id)
+    if state is None:
+        raise ApiError(404, "not_found", f"no trader {trader_id}")
+    trades = [views.trade_json(t, trader_id) for t in reversed(state["trades"])]
+    trades = [t for t in trades if (status is None or t["status"] == status)
+              and (symbol is None or t["symbol"] == symbol)
+              and (since_ms is None or t["created_ms"] >= since_ms)
+              and (until_ms is None or t["created_ms"] < until_ms)]
+    start = 0
+    if cursor:
+        after = _decode_cursor(cursor)
+        ids = [t["trade_id"] for t in trades]
+        start = ids.index(after) + 1 if after in ids else len(ids)
+    page = trades[start:start + limit]
+    more = start + limit < len(trades)
+    nxt = base64.urlsafe_b64encode(page[-1]["trade_id"].encode()).decode() if more else None
+    return cached_json(request, {"trades": page, "next_cursor": nxt})
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "bad_request", "invalid cursor") from exc

@@ -1,0 +1,64 @@
+"""/v1/traders/{id}/wallet, /holdings, /deposits and /withdrawals."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from brokerage.domain import events as ev
+
+from .. import views
+from ..deps import Caller, Ctx, cached_json
+from ..errors import ApiError
+from ..models import CashIn
+from ..money import to_minor
+from ..submit import submit
+
+router = APIRouter(prefix="/v1/traders", tags=["wallet"])
+
+
+async def _state(ctx: Ctx, trader_id: str) -> dict[str, object]:
+    state = await ctx.tables.trader(trader_id)
+    if state is None:
+        raise ApiError(404, "not_found", f"no trader {trader_id}")
+    return state
+
+
+@router.get("/{trader_id}/wallet")
+async def wallet(trader_id: str, request: Request, ctx: Ctx, who: Caller) -> Response:
+    who.require_trader(trader_id)
+    return cached_json(request, views.wallet_json(await _state(ctx, trader_id)))
+
+
+@router.get("/{trader_id}/holdings")
+async def holdings(trader_id: str, request: Request, ctx: Ctx, who: Caller) -> Response:
+    who.require_trader(trader_id)
+    w = views.wallet_json(await _state(ctx, trader_id))
+    return cached_json(request, {"trader_id": trader_id, "holdings": w["holdings"]})
+
+
+async def _cash(trader_id: str, body: CashIn, ctx: Ctx, cls: type[ev.Deposit | ev.Withdraw]
+                ) -> JSONResponse:
+    if (body.amount is None) == (body.shares is None) or (
+            (body.shares is None) != (body.symbol is None)):
+        raise ApiError(400, "bad_request", "give amount (cash), or shares with symbol")
+    try:
+        amount = body.shares if body.shares is not None else to_minor(body.amount or 0)
+    except ValueError as exc:
+        raise ApiError(422, "INVALID_AMOUNT", str(exc), {"reason": "INVALID_AMOUNT"}) from exc
+    rid = body.client_request_id or uuid.uuid4().hex
+    return await submit(ctx, cls(rid, trader_id, amount, body.symbol), None, 201)
+
+
+@router.post("/{trader_id}/deposits", status_code=201)
+async def deposit(trader_id: str, body: CashIn, ctx: Ctx, who: Caller) -> JSONResponse:
+    who.require_admin()
+    return await _cash(trader_id, body, ctx, ev.Deposit)
+
+
+@router.post("/{trader_id}/withdrawals", status_code=201)
+async def withdraw(trader_id: str, body: CashIn, ctx: Ctx, who: Caller) -> JSONResponse:
+    who.require_admin()
+    return await _cash(trader_id, body, ctx, ev.Withdraw)
