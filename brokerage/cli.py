@@ -67,6 +67,12 @@ def _demo(args: argparse.Namespace, s: Settings) -> int:
     return run(s, standalone=args.standalone)
 
 
+def _schemas(args: argparse.Namespace, s: Settings) -> int:
+    from brokerage.entrypoints.schemas_cmd import run_check
+
+    return run_check()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="brokerage", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -98,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--standalone", action="store_true",
                    help="start the stack (and broker) for the demo, then stop it")
     d.set_defaults(fn=_demo)
+    sc = sub.add_parser("schemas", help="check schema compatibility with released versions")
+    sc.add_argument("action", choices=["check"])
+    sc.set_defaults(fn=_schemas)
+
     from brokerage.entrypoints import dlq_cmd, tokens
 
     dlq_cmd.add_parser(sub)

@@ -69,9 +69,9 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     @app.page("/readyz")
     class ReadyView(View):
         async def get(self, request: Request) -> Response:
-            ready = (app.tables.recovery.completed.is_set() and not app.rebalancing
-                     and not app.in_recovery)
-            assigned = sorted(tp.partition for tp in app.assignment.assigned_actives()
+            recovery = app.tables.recovery  # type: ignore[attr-defined]  # not in faust's stubs
+            ready = recovery.completed.is_set() and not app.rebalancing and not app.in_recovery
+            assigned = sorted(tp.partition for tp in app.assignor.assigned_actives()
                               if tp.topic == settings.topic_requests)
             body = {"ready": ready, "worker": worker_id, "partitions": assigned}
             return self.json(body, status=200 if ready else 503)
