@@ -30,6 +30,10 @@ def trade_json(t: dict[str, Any], trader_id: str) -> dict[str, Any]:
              "price": from_minor(f["price"]), "fee": from_minor(f["fee"])}
             for f in t["fills"]
         ],
+        "created_ms": t["created_ms"],
+        "updated_ms": t["updated_ms"],
+        "history": [{"at_ms": c["at_ms"], "status": c["status"], "cause": c["cause"]}
+                    for c in t["history"]],
     }
 
 

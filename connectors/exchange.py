@@ -45,7 +45,8 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
                     src = Source(msg.topic() or "", msg.partition() or 0, msg.offset() or 0, False)
                     dl = dead_letter(src, msg.key(), msg.value() or b"", type(exc).__name__,
                                      str(exc))
-                    prod.produce(settings.topic_dead_letters, dl.value, dl.key, headers=dict(dl.headers))
+                    prod.produce(settings.topic_dead_letters, dl.value, dl.key,
+                                 headers=dict(dl.headers))
                     continue
                 for rep in sim.on_order(order):
                     seq += 1

@@ -34,7 +34,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
         async for event in stream.events():
             msg = event.message
             src = Source(msg.topic, msg.partition, msg.offset,
-                         msg.topic == settings.topic_executions)
+                         msg.topic == settings.topic_executions, int(msg.timestamp * 1000))
             with metrics.APPLY_SECONDS.time():
                 key = msg.key if isinstance(msg.key, bytes) else None
                 result = handle(src, key, event.value, table.get(key) if key else None, refdata)

@@ -12,8 +12,9 @@ from typing import Any
 from brokerage.domain import events as ev
 from brokerage.domain.types import ExecType, OrderAction, OrderType, Side, TimeInForce
 
-ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
-SYMBOL = re.compile(r"^[A-Z0-9.]{1,12}$")
+# \Z, not $: Python's $ also matches before a trailing newline, which let "alice\n" through.
+ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}\Z")
+SYMBOL = re.compile(r"^[A-Z0-9.]{1,12}\Z")
 MAX_ABS = 10**15  # no quantity, price or amount is anywhere near this
 
 
@@ -102,6 +103,7 @@ def order_to_record(o: ev.OrderCommand) -> dict[str, Any]:
         "trader_id": o.trader_id, "version": o.version, "symbol": o.symbol,
         "side": o.side.value, "quantity": o.quantity, "order_type": o.order_type.value,
         "time_in_force": o.time_in_force.value, "limit_price": o.limit_price,
+        "target_order_id": o.target_order_id,
     }
 
 
@@ -109,7 +111,7 @@ def order_from_record(r: dict[str, Any]) -> ev.OrderCommand:
     return ev.OrderCommand(
         OrderAction(r["action"]), r["order_id"], r["trade_id"], r["trader_id"], r["version"],
         r["symbol"], Side(r["side"]), r["quantity"], OrderType(r["order_type"]),
-        TimeInForce(r["time_in_force"]), r["limit_price"],
+        TimeInForce(r["time_in_force"]), r["limit_price"], r["target_order_id"],
     )
 
 

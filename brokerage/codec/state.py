@@ -7,6 +7,7 @@ from typing import Any
 
 from brokerage.domain.events import Response
 from brokerage.domain.state import (
+    Change,
     Fill,
     Position,
     ProcessedRequest,
@@ -25,11 +26,13 @@ _TRADE_ENUMS = {"side": Side, "order_type": OrderType, "time_in_force": TimeInFo
 
 
 def _trade_to(t: Trade) -> dict[str, Any]:
-    d = {f.name: getattr(t, f.name) for f in fields(Trade) if f.name != "fills"}
+    d = {f.name: getattr(t, f.name) for f in fields(Trade) if f.name not in ("fills", "history")}
     for k in ("side", "order_type", "time_in_force", "status", "prior_status"):
         d[k] = d[k] and d[k].value
     d["fills"] = [{"exec_id": f.exec_id, "quantity": f.quantity, "price": f.price, "fee": f.fee}
                   for f in t.fills]
+    d["history"] = [{"at_ms": c.at_ms, "status": c.status.value, "cause": c.cause}
+                    for c in t.history]
     return d
 
 
@@ -39,6 +42,8 @@ def _trade_from(d: dict[str, Any]) -> Trade:
         d[k] = enum(d[k])
     d["prior_status"] = d["prior_status"] and TradeStatus(d["prior_status"])
     d["fills"] = tuple(Fill(**f) for f in d["fills"])
+    d["history"] = tuple(Change(c["at_ms"], TradeStatus(c["status"]), c["cause"])
+                         for c in d["history"])
     return Trade(**d)
 
 

@@ -41,7 +41,8 @@ MAX_DAYS_REMEMBERED = 10
 
 
 def fingerprint(req: Request) -> str:
-    return hashlib.blake2b(repr(req).encode(), digest_size=12).hexdigest()
+    """The request's identity for idempotency: its body, not when it arrived."""
+    return hashlib.blake2b(repr(replace(req, at_ms=0)).encode(), digest_size=12).hexdigest()
 
 
 def apply(state: TraderState, event: Event, refdata: RefData) -> tuple[TraderState, list[Output]]:
@@ -111,7 +112,8 @@ def _end_of_day(state: TraderState, event: EndOfDay) -> tuple[TraderState, list[
         if trade.time_in_force is TimeInForce.DAY and not trade.status.terminal:
             expired = replace(trade, status=TradeStatus.EXPIRED, prior_status=None,
                               pending_qty=None, pending_price=None, change_request_id=None)
-            new.trades[trade.trade_id] = rebalance(new, expired, 0)
+            new.trades[trade.trade_id] = rebalance(new, expired, 0).stamped(
+                event.at_ms, f"eod:{event.trading_day}")
             outputs.append(TradeUpdate(state.trader_id, trade.trade_id, TradeStatus.EXPIRED,
                                        f"eod:{event.trading_day}", trade.cum_qty))
     _evict_closed(new)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .types import (
     AnomalyReason,
@@ -28,6 +28,7 @@ class NewTrade:
     order_type: OrderType = OrderType.LIMIT
     limit_price: int | None = None  # minor units; required for LIMIT
     time_in_force: TimeInForce = TimeInForce.DAY
+    at_ms: int = field(default=0, compare=False)  # input time (Kafka timestamp); not identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class AmendTrade:
     trade_id: str
     quantity: int | None = None  # new total quantity
     limit_price: int | None = None
+    at_ms: int = field(default=0, compare=False)  # input time (Kafka timestamp); not identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,7 @@ class CancelTrade:
     request_id: str
     trader_id: str
     trade_id: str
+    at_ms: int = field(default=0, compare=False)  # input time (Kafka timestamp); not identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class Deposit:
     trader_id: str
     amount: int  # cash in minor units, or shares when symbol is set
     symbol: str | None = None
+    at_ms: int = field(default=0, compare=False)  # input time (Kafka timestamp); not identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,7 @@ class Withdraw:
     trader_id: str
     amount: int
     symbol: str | None = None
+    at_ms: int = field(default=0, compare=False)  # input time (Kafka timestamp); not identity
 
 
 Request = NewTrade | AmendTrade | CancelTrade | Deposit | Withdraw
@@ -77,6 +82,7 @@ class ExecutionReport:
     last_qty: int = 0
     last_price: int = 0
     text: str = ""
+    at_ms: int = field(default=0, compare=False)  # input time (Kafka timestamp); not identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,7 @@ class EndOfDay:
 
     trader_id: str
     trading_day: str  # ISO date; the dedup key
+    at_ms: int = field(default=0, compare=False)
 
 
 Event = Request | ExecutionReport | EndOfDay
@@ -120,6 +127,7 @@ class OrderCommand:
     order_type: OrderType
     time_in_force: TimeInForce
     limit_price: int | None  # for MARKET: the protection collar
+    target_order_id: str | None = None  # CANCEL/REPLACE: the live order they refer to
 
 
 @dataclass(frozen=True, slots=True)

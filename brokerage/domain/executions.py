@@ -10,8 +10,9 @@ from dataclasses import replace
 from .events import Anomaly, ExecutionReport, Output, TradeUpdate
 from .ledger import rebalance, settle_fill, target_block
 from .refdata import RefData
+from .requests import change_order_id
 from .state import Fill, Trade, TraderState
-from .types import AnomalyReason, ExecType, Side, TradeStatus
+from .types import AnomalyReason, ExecType, OrderAction, Side, TradeStatus
 
 S = TradeStatus
 OPEN = frozenset({S.PENDING_NEW, S.NEW, S.PARTIALLY_FILLED, S.PENDING_CANCEL, S.PENDING_REPLACE})
@@ -67,6 +68,7 @@ def _confirm(trade: Trade, rep: ExecutionReport) -> Trade | str:
     if t is ExecType.REPLACED:
         trade = replace(
             trade, quantity=trade.pending_qty or trade.quantity, version=trade.version + 1,
+            order_id=change_order_id(trade, OrderAction.REPLACE),
             block_price=trade.pending_price or trade.block_price,
             limit_price=trade.pending_price if trade.limit_price is not None else None,
         )
@@ -104,7 +106,8 @@ def on_execution(state: TraderState, rep: ExecutionReport, refdata: RefData) -> 
             trade = replace(trade, prior_status=_working(trade))
         else:
             trade = replace(trade, status=_working(trade))
-    trade = rebalance(state, trade, target_block(trade, refdata))
+    trade = rebalance(state, trade, target_block(trade, refdata)).stamped(
+        rep.at_ms, f"exec:{rep.exec_id}")
     state.trades[trade.trade_id] = trade
     return [
         TradeUpdate(

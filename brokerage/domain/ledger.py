@@ -32,7 +32,14 @@ def target_block(trade: Trade, refdata: RefData) -> int:
     if trade.pending_qty is not None or trade.pending_price is not None:
         new_qty = trade.pending_qty if trade.pending_qty is not None else trade.quantity
         new_price = trade.pending_price if trade.pending_price is not None else trade.block_price
-        block = max(block, required_block(trade, refdata, new_qty, new_price))
+        # Until the exchange answers, fills may come on either order (executions._fill accepts
+        # up to the larger quantity at up to the higher price), and fills on the old order can
+        # be followed by the rest of the new one. The larger of the two blocks is not enough
+        # (10 @ 200 amended to 20 @ 100: 10 filled at 200, then 10 more at 100), so hold the
+        # larger quantity at the higher price; fills then only ever release.
+        block = required_block(
+            trade, refdata, max(trade.quantity, new_qty), max(trade.block_price, new_price)
+        )
     return block
 
 

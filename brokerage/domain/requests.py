@@ -39,23 +39,34 @@ def reject(
     return Response(req.request_id, req.trader_id, False, trade_id, None, reason, message)
 
 
+def first_order_id(trade_id: str) -> str:
+    return f"{trade_id}:0"
+
+
+def change_order_id(trade: Trade, action: OrderAction) -> str:
+    """Unique per change request (the counter), so a refused cancel or replace can be retried
+    under a new id, and deterministic, so a resend after a crash keeps the same one."""
+    return f"{trade.trade_id}:{'x' if action is OrderAction.CANCEL else 'r'}{trade.changes}"
+
+
 def order_for(trade: Trade, trader_id: str) -> OrderCommand | None:
     """The exchange command a trade's pending status calls for (re-derivable after a crash)."""
+    qty, price, target = trade.quantity, trade.block_price, None
     if trade.status is TradeStatus.PENDING_NEW:
-        action, version, qty, price = OrderAction.NEW, trade.version, trade.quantity, None
+        action, version, order_id = OrderAction.NEW, trade.version, trade.order_id
     elif trade.status is TradeStatus.PENDING_CANCEL:
-        action, version, qty, price = OrderAction.CANCEL, trade.version, trade.quantity, None
+        action, version, target = OrderAction.CANCEL, trade.version, trade.order_id
+        order_id = change_order_id(trade, action)
     elif trade.status is TradeStatus.PENDING_REPLACE:
-        action, version = OrderAction.REPLACE, trade.version + 1
+        action, version, target = OrderAction.REPLACE, trade.version + 1, trade.order_id
+        order_id = change_order_id(trade, action)
         qty = trade.pending_qty if trade.pending_qty is not None else trade.quantity
-        price = trade.pending_price
+        price = trade.pending_price if trade.pending_price is not None else trade.block_price
     else:
         return None
-    price = price if price is not None else trade.block_price
-    suffix = "cancel" if action is OrderAction.CANCEL else str(version)
     return OrderCommand(
-        action, f"{trade.trade_id}:{suffix}", trade.trade_id, trader_id, version,
-        trade.symbol, trade.side, qty, trade.order_type, trade.time_in_force, price,
+        action, order_id, trade.trade_id, trader_id, version, trade.symbol, trade.side, qty,
+        trade.order_type, trade.time_in_force, price, target,
     )
 
 
@@ -73,8 +84,9 @@ def on_new(state: TraderState, req: NewTrade, refdata: RefData) -> list[Output]:
         return [reject(req, *problem)]
     trade = Trade(
         trade_id, req.request_id, req.side, req.symbol, req.order_type, req.time_in_force,
-        req.quantity, req.limit_price, price,
-    )
+        req.quantity, req.limit_price, price, order_id=first_order_id(trade_id),
+        created_ms=req.at_ms,
+    ).stamped(req.at_ms, req.request_id)
     target = required_block(trade, refdata, trade.quantity, trade.block_price)
     if problem := v.check_affordable(state, trade, target):
         return [reject(req, *problem)]
@@ -107,7 +119,8 @@ def on_change(state: TraderState, req: AmendTrade | CancelTrade, refdata: RefDat
         if problem := v.check_affordable(state, trade, target):
             return [reject(req, *problem, trade_id=trade.trade_id)]
         trade = rebalance(state, trade, target)
-    trade = replace(trade, change_request_id=req.request_id)
+    trade = replace(trade, change_request_id=req.request_id, changes=trade.changes + 1)
+    trade = trade.stamped(req.at_ms, req.request_id)
     state.trades[trade.trade_id] = trade
     ok = Response(req.request_id, req.trader_id, True, trade.trade_id, trade.status)
     order = order_for(trade, req.trader_id)

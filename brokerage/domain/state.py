@@ -15,6 +15,16 @@ from .types import OrderType, Side, TimeInForce, TradeStatus
 MAX_REMEMBERED_REQUESTS = 1000
 MAX_REMEMBERED_EXECUTIONS = 5000
 MAX_CLOSED_TRADES = 200
+MAX_HISTORY = 32  # status changes kept per trade
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One step in a trade's life: when, the status after it, and what caused it."""
+
+    at_ms: int
+    status: TradeStatus
+    cause: str  # a request id, or "exec:<exec_id>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +58,16 @@ class Trade:
     pending_qty: int | None = None  # the replace awaiting the exchange
     pending_price: int | None = None
     fills: tuple[Fill, ...] = ()
+    order_id: str = ""  # the live order's client order id at the exchange
+    changes: int = 0  # amend/cancel requests accepted so far; names their order ids
+    created_ms: int = 0
+    updated_ms: int = 0
+    history: tuple[Change, ...] = ()
+
+    def stamped(self, at_ms: int, cause: str) -> Trade:
+        """This trade with its current status recorded in the history."""
+        step = Change(at_ms, self.status, cause)
+        return replace(self, updated_ms=at_ms, history=(*self.history, step)[-MAX_HISTORY:])
 
     @property
     def remaining(self) -> int:

@@ -6,7 +6,7 @@ Kept free of Faust so it is unit tested without a broker; the agent only moves b
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from brokerage.codec import avro
@@ -37,6 +37,7 @@ class Source:
     partition: int
     offset: int
     is_execution: bool
+    timestamp_ms: int = 0  # the message's Kafka timestamp: the event's time, stable on replay
 
 
 @dataclass(slots=True)
@@ -66,7 +67,12 @@ def dead_letter(src: Source, key: bytes | None, value: bytes, error: str, reason
 
 def decode_event(src: Source, key: bytes | None, value: bytes) -> Event:
     if src.is_execution:
-        return execution_from_record(avro.decode("execution_report", value))
+        rep = execution_from_record(avro.decode("execution_report", value))
+        # The table entry is found by key and must be this trader's: a mismatch would make
+        # core.apply raise (crashing the agent) or file one trader's state under another.
+        if key is None or key.decode("utf-8", "replace") != rep.trader_id:
+            raise MalformedRecord("the message key must be the trader id", None, None)
+        return rep
     return event_from_request_record(avro.decode("trade_request", value), key)
 
 
@@ -85,6 +91,7 @@ def handle(
                             RejectReason.MALFORMED, str(exc))
             sends.append(_send(resp))
         return Result(None, sends, "MALFORMED")
+    event = replace(event, at_ms=src.timestamp_ms)
     state = state_from_bytes(stored) if stored else TraderState(event.trader_id)
     new, outputs = core.apply(state, event, refdata)
     sends = []
