@@ -36,9 +36,19 @@ def _worker(args: argparse.Namespace, s: Settings) -> int:
     return 0
 
 
-def _exchange(args: argparse.Namespace, s: Settings) -> int:
+def _exchange_sim(args: argparse.Namespace, s: Settings) -> int:
+    from connectors.venue.server import run_sim
+
+    snapshot = s.exchange_snapshot or s.state_dir / "exchange" / "venue.snapshot"
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    run_sim(args.port or s.exchange_port, snapshot, s.exchange_seed, s.exchange_latency_ms,
+            s.exchange_reject_rate, refdata_path=s.refdata_path)
+    return 0
+
+
+def _connector(args: argparse.Namespace, s: Settings) -> int:
     from brokerage.entrypoints.bootstrap import resolve
-    from connectors.exchange import run
+    from connectors.link.runner import run
 
     run(s, resolve(s))
     return 0
@@ -92,7 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--web-port", type=int, default=None)
     w.set_defaults(fn=_worker)
 
-    sub.add_parser("exchange", help="exchange simulator + connector").set_defaults(fn=_exchange)
+    x = sub.add_parser("exchange-sim", help="the exchange simulator (a separate venue)")
+    x.add_argument("--port", type=int, default=None)
+    x.set_defaults(fn=_exchange_sim)
+
+    sub.add_parser("connector", help="exchange connector: orders -> exchange -> executions"
+                   ).set_defaults(fn=_connector)
 
     a = sub.add_parser("api", help="the HTTP API")
     a.add_argument("--port", type=int, default=None)
@@ -118,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     fn: Callable[[argparse.Namespace, Settings], int] = args.fn
     try:
         return fn(args, get_settings())

@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     topic_executions: str = "executions"
     topic_dead_letters: str = "dead-letters"
 
+    exchange_port: int = 7070
+    exchange_url: str = "http://127.0.0.1:7070"
+    exchange_snapshot: Path | None = None  # None: <state_dir>/exchange.journal
+    exchange_seed: int = 7
+    exchange_latency_ms: int = 0
+    exchange_reject_rate: float = 0.0
+    connector_breaker_failures: int = 5
+    connector_breaker_reset_seconds: float = 2.0
+    connector_metrics_port: int = 7071
+
     app_id: str = "brokerage"
     worker_web_port: int = 6066
     worker_web_bind: str = "127.0.0.1"

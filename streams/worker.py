@@ -10,6 +10,9 @@ from faust.web import Request, Response, View
 from prometheus_client import generate_latest
 
 from brokerage.codec import avro
+from brokerage.codec.models import order_to_record
+from brokerage.codec.state import state_from_bytes
+from brokerage.domain.requests import order_for
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.service.handler import Out, Source, handle
@@ -56,6 +59,15 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                 return self.json({"error": "not_found", "trader_id": trader_id}, status=404)
             return self.json(_json(avro.decode("trader_state", raw)))
 
+    @app.page("/state/open-trades/")
+    class OpenTradesView(View):
+        """Open trades in this worker's partitions, with the exchange command each still
+        waits for: what the connector reconciles against."""
+
+        async def get(self, request: Request) -> Response:
+            return self.json({"trades": [t for _, raw in table.items()
+                                         for t in open_trades(raw)]})
+
     @app.page("/metrics")
     class MetricsView(View):
         async def get(self, request: Request) -> Response:
@@ -77,6 +89,18 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
             return self.json(body, status=200 if ready else 503)
 
     return app
+
+
+def open_trades(raw: bytes) -> list[dict[str, Any]]:
+    state = state_from_bytes(raw)
+    out = []
+    for t in state.trades.values():
+        if not t.status.terminal:
+            order = order_for(t, state.trader_id)
+            out.append({"trade_id": t.trade_id, "trader_id": state.trader_id,
+                        "status": t.status.value, "cum_qty": t.cum_qty, "order_id": t.order_id,
+                        "pending_order": order and order_to_record(order)})
+    return out
 
 
 def _json(record: dict[str, Any]) -> Any:

@@ -20,22 +20,22 @@ from .tokens import bearer
 TERMINAL = {"FILLED", "CANCELED", "REJECTED", "EXPIRED"}
 # (trader, side, symbol, qty, limit price): the last buy is far beyond bob's cash.
 ORDERS = [
-    ("alice", "BUY", "AAPL", 10, "191.00"),
-    ("alice", "BUY", "MSFT", 5, "410.00"),
+    ("alice", "BUY", "AAPL", 150, "190.20"),  # sweeps two price levels of the book
+    ("alice", "BUY", "MSFT", 5, "412.00"),
     ("bob", "BUY", "GOOG", 20, "176.00"),
     ("bob", "SELL", "TSLA", 3, "249.00"),
     ("carol", "BUY", "AAPL", 100, "150.00"),  # rests: below the market
     ("bob", "BUY", "MSFT", 1000, "410.00"),  # INSUFFICIENT_FUNDS
 ]
-DEPOSITS = [("alice", {"amount": "10000.00"}), ("bob", {"amount": "5000.00"}),
+DEPOSITS = [("alice", {"amount": "50000.00"}), ("bob", {"amount": "5000.00"}),
             ("bob", {"shares": 10, "symbol": "TSLA"}), ("carol", {"amount": "20000.00"})]
 
 
 def run(settings: Settings, standalone: bool = False) -> int:
     if not standalone:
         return _demo(f"http://{settings.api_host}:{settings.api_port}", settings)
-    with tempfile.TemporaryDirectory() as logs, stack(settings, log_dir=logs) as url:
-        return _demo(url, settings)
+    with tempfile.TemporaryDirectory() as logs, stack(settings, log_dir=logs) as running:
+        return _demo(running.url, settings)
 
 
 def _demo(url: str, settings: Settings) -> int:
@@ -81,12 +81,14 @@ def _settled(http: httpx.Client, t: dict[str, Any]) -> dict[str, Any]:
 
 def _print_trades(console: Console, rows: list[tuple[str, dict[str, Any]]]) -> None:
     table = Table(title="Trades")
-    for col in ("trader", "side", "symbol", "qty", "limit", "status", "filled", "avg price",
-                "fees", "reason"):
+    for col in ("trader", "side", "symbol", "qty", "limit", "status", "filled", "fills",
+                "avg price", "fees", "reason"):
         table.add_column(col)
     for (name, t), (_, side, sym, qty, price) in zip(rows, ORDERS, strict=True):
         table.add_row(name, side, sym, str(qty), price, t.get("status", "REJECTED"),
-                      str(t.get("filled_quantity", 0)), str(t.get("average_price") or "-"),
+                      str(t.get("filled_quantity", 0)),
+                      " ".join(f"{f['quantity']}@{f['price']}" for f in t.get("fills", [])),
+                      str(t.get("average_price") or "-"),
                       str(t.get("fees", "-")), t.get("reason") or "")
     console.print(table)
 

@@ -1,15 +1,13 @@
-"""`brokerage up`: broker (unless one is configured), topics, worker, exchange and API,
-as child processes in the foreground. Ctrl-C or SIGTERM stops them all."""
+"""`brokerage up`: broker (unless one is configured), topics, exchange simulator, worker,
+connector and API, as child processes in the foreground. Ctrl-C or SIGTERM stops them all."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
 
@@ -18,13 +16,24 @@ from brokerage.config import Settings
 from brokerage.localkafka import broker
 
 from . import kafka_cmd
+from .processes import Processes
 
-ROLES = ("worker", "exchange", "api")
+ROLES = ("exchange-sim", "worker", "connector", "api")
+
+
+@dataclass
+class Running:
+    url: str  # the API
+    processes: Processes
+
+    @property
+    def settings(self) -> Settings:
+        return self.processes.settings
 
 
 @contextmanager
-def stack(settings: Settings, log_dir: str | None = None) -> Iterator[str]:
-    """Run the stack; yield the API's base URL. Everything started here is stopped on exit."""
+def stack(settings: Settings, log_dir: str | None = None) -> Iterator[Running]:
+    """Run the stack until the block ends; everything started here is stopped on exit."""
     started_broker = False
     bootstrap = settings.kafka_bootstrap_servers
     if not bootstrap:
@@ -34,55 +43,37 @@ def stack(settings: Settings, log_dir: str | None = None) -> Iterator[str]:
             started_broker = True
             print(f"started Kafka at {info.bootstrap}", flush=True)
         bootstrap = info.bootstrap
-    children: list[subprocess.Popen[bytes]] = []
+    procs = Processes(settings.model_copy(update={"kafka_bootstrap_servers": bootstrap}),
+                      log_dir)
     try:
         create_topics(bootstrap, topic_names(settings), settings.partitions)
-        mine = settings.model_copy(update={"kafka_bootstrap_servers": bootstrap})
-        env = {**os.environ, **mine.to_env()}
         for role in ROLES:
-            out = open(os.path.join(log_dir, f"{role}.log"), "ab") if log_dir else None  # noqa: SIM115
-            children.append(subprocess.Popen(
-                [sys.executable, "-m", "brokerage.cli", role], env=env,
-                stdout=out, stderr=subprocess.STDOUT if out else None,
-            ))
-        url = f"http://{settings.api_host}:{settings.api_port}"
-        _wait_ready(url, settings, children)
-        yield url
+            procs.start(role)
+        running = Running(f"http://{settings.api_host}:{settings.api_port}", procs)
+        wait_ready(running)
+        yield running
     finally:
-        for child in reversed(children):
-            _terminate(child)
+        procs.stop_all()
         if started_broker:
             broker.stop(settings.kafka_data_dir.resolve())
             print("stopped Kafka", flush=True)
 
 
-def _wait_ready(url: str, settings: Settings, children: list[subprocess.Popen[bytes]]) -> None:
-    """Wait until the API answers and the worker serves its tables (it has joined the group)."""
-    worker = settings.worker_url_list()[0]
-    deadline = time.monotonic() + 120
+def wait_ready(running: Running, timeout: float = 120) -> None:
+    """Until the exchange answers, the workers have their partitions and the API is up."""
+    s = running.settings
+    probes = [f"{s.exchange_url}/healthz", f"{running.url}/healthz",
+              *(f"{w}/readyz" for w in s.worker_url_list())]
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for c in children:
-            if c.poll() is not None:
-                raise RuntimeError(f"{c.args!r} exited with {c.returncode}")
+        running.processes.check()
         try:
-            api_ok = httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-            probe = httpx.get(f"{worker}/state/traders/__probe__/", timeout=2)
-            if api_ok and probe.status_code == 404:
+            if all(httpx.get(p, timeout=2).status_code == 200 for p in probes):
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.5)
-    raise RuntimeError("the stack did not become ready within 120 s")
-
-
-def _terminate(child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is None:
-        child.send_signal(signal.SIGTERM)
-        try:
-            child.wait(20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait(5)
+        time.sleep(0.3)
+    raise RuntimeError(f"the stack did not become ready within {timeout:.0f} s")
 
 
 def up(settings: Settings) -> int:
@@ -93,11 +84,13 @@ def up(settings: Settings) -> int:
         stop = True
 
     signal.signal(signal.SIGTERM, _stop)
-    with stack(settings) as url:
-        print(f"brokerage is up: API {url}  (Ctrl-C to stop)", flush=True)
+    with stack(settings) as running:
+        print(f"brokerage is up: API {running.url}, exchange {settings.exchange_url} "
+              "(Ctrl-C to stop)", flush=True)
         try:
             while not stop:
                 time.sleep(0.5)
+                running.processes.check()
         except KeyboardInterrupt:
             pass
         print("stopping...", flush=True)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from brokerage.config import Settings
-from brokerage.entrypoints.stack import stack
+from brokerage.entrypoints.stack import Running, stack
 from brokerage.entrypoints.tokens import bearer
 from brokerage.localkafka import free_port
 
@@ -23,20 +23,22 @@ class Stack:
     url: str
     http: httpx.Client
     admin: dict[str, str]
+    running: Running
 
     def deposit(self, trader: str, **body: object) -> httpx.Response:
         return self.http.post(f"/v1/traders/{trader}/deposits", json=body, headers=self.admin)
 
 
 def stack_settings(bootstrap: str, state_dir: Path, name: Callable[[str], str]) -> Settings:
-    web, api = free_port(), free_port()
+    web, api, exchange = free_port(), free_port(), free_port()
     return Settings(
         kafka_bootstrap_servers=bootstrap, state_dir=state_dir, partitions=4,
         topic_requests=name("requests"), topic_responses=name("responses"),
         topic_orders=name("orders"), topic_executions=name("executions"),
         topic_dead_letters=name("dlq"), app_id=name("app"),
         worker_web_port=web, worker_urls=f"http://127.0.0.1:{web}", api_port=api,
-        api_response_timeout_seconds=20,
+        api_response_timeout_seconds=20, exchange_port=exchange,
+        exchange_url=f"http://127.0.0.1:{exchange}", connector_metrics_port=free_port(),
     )
 
 
@@ -48,11 +50,12 @@ def running_stack(
     logs = tmp_path / "logs"
     logs.mkdir()
     try:
-        with stack(settings, log_dir=str(logs)) as url, httpx.Client(
-            base_url=url, timeout=30
+        with stack(settings, log_dir=str(logs)) as running, httpx.Client(
+            base_url=running.url, timeout=30
         ) as http:
             http.headers.update(bearer(settings, "tests-admin", admin=True))
-            yield Stack(settings, url, http, bearer(settings, "tests-admin", admin=True))
+            yield Stack(settings, running.url, http, bearer(settings, "tests-admin", admin=True),
+                        running)
     except BaseException:
         for log in sorted(logs.glob("*.log")):  # the children's output explains failures
             print(f"==== {log.name}\n{log.read_text()[-4000:]}")

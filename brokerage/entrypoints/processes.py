@@ -1,0 +1,59 @@
+"""Child processes of the local stack, one per role, each restartable (tests kill them)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from typing import IO
+
+from brokerage.config import Settings
+
+
+@dataclass
+class Processes:
+    settings: Settings  # with kafka_bootstrap_servers resolved
+    log_dir: str | None = None
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _logs: list[IO[bytes]] = field(default_factory=list)
+
+    def start(self, role: str, *args: str) -> subprocess.Popen[bytes]:
+        """Start `brokerage <role> <args>`; `role` names it (e.g. "worker-1")."""
+        command = role.split("-")[0] if role.startswith("worker") else role
+        out = None
+        if self.log_dir:
+            out = open(os.path.join(self.log_dir, f"{role}.log"), "ab")  # noqa: SIM115
+            self._logs.append(out)
+        env = {**os.environ, **self.settings.to_env()}
+        p = subprocess.Popen([sys.executable, "-m", "brokerage.cli", command, *args], env=env,
+                             stdout=out, stderr=subprocess.STDOUT if out else None)
+        self.procs[role] = p
+        return p
+
+    def kill(self, role: str, sig: int = signal.SIGKILL) -> None:
+        p = self.procs[role]
+        p.send_signal(sig)
+        p.wait(30)
+
+    def check(self) -> None:
+        for role, p in self.procs.items():
+            if p.poll() is not None:
+                raise RuntimeError(f"{role} exited with {p.returncode}")
+
+    def stop_all(self) -> None:
+        for p in reversed(list(self.procs.values())):
+            terminate(p)
+        for f in self._logs:
+            f.close()
+
+
+def terminate(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(5)

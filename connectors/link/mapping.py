@@ -1,0 +1,49 @@
+"""Our order commands and execution reports <-> the exchange JSON (docs/exchange-protocol.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from brokerage.domain.events import ExecutionReport, OrderCommand
+from brokerage.domain.requests import trader_of
+from brokerage.domain.types import ExecType, OrderAction
+
+
+def trade_of(client_order_id: str) -> str:
+    """Our client order ids are '<trade_id>:<suffix>'."""
+    return client_order_id.rsplit(":", 1)[0]
+
+
+def request_for(o: OrderCommand) -> tuple[str, str, dict[str, Any]]:
+    """(method, path, body) of the exchange call an order command needs."""
+    if o.action is OrderAction.NEW:
+        return "POST", "/orders", {
+            "client_order_id": o.order_id, "symbol": o.symbol, "side": o.side.value,
+            "order_type": o.order_type.value, "time_in_force": o.time_in_force.value,
+            "quantity": o.quantity, "limit_price": o.limit_price,
+        }
+    target = o.target_order_id or f"{o.trade_id}:0"
+    if o.action is OrderAction.CANCEL:
+        return "POST", f"/orders/{target}/cancel", {"client_order_id": o.order_id}
+    return "POST", f"/orders/{target}/replace", {
+        "client_order_id": o.order_id, "quantity": o.quantity, "limit_price": o.limit_price,
+    }
+
+
+def report_from(r: dict[str, Any]) -> ExecutionReport:
+    trade_id = trade_of(r["client_order_id"])
+    return ExecutionReport(
+        exec_id=str(r["exec_id"]), trader_id=trader_of(trade_id), trade_id=trade_id,
+        exec_type=ExecType(r["exec_type"]), order_version=0,
+        last_qty=int(r.get("last_qty") or 0), last_price=int(r.get("last_price") or 0),
+        text=str(r.get("text") or ""),
+    )
+
+
+def refusal_report(o: OrderCommand, why: str) -> ExecutionReport:
+    """The exchange refused a cancel/replace outright (it never saw the order): tell the
+    worker as the exchange would have, so the trade leaves its pending state."""
+    kinds = {OrderAction.CANCEL: ExecType.CANCEL_REJECTED,
+             OrderAction.REPLACE: ExecType.REPLACE_REJECTED, OrderAction.NEW: ExecType.REJECTED}
+    return ExecutionReport(f"refused:{o.order_id}", o.trader_id, o.trade_id, kinds[o.action],
+                           o.version, 0, 0, why[:200])

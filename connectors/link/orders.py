@@ -1,0 +1,67 @@
+"""Orders topic -> exchange. At-least-once: offsets are committed only once the exchange has
+acknowledged every order of a batch; a resend after a crash carries the same client order id,
+which the exchange de-duplicates. While the exchange is unavailable, orders wait."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from confluent_kafka import Consumer, Message, Producer
+
+from brokerage.codec import avro
+from brokerage.codec.models import execution_to_record, order_from_record
+from brokerage.service.handler import Source, dead_letter
+
+from .client import ExchangeClient, ExchangeRefused, ExchangeUnavailable
+from .mapping import refusal_report, request_for
+
+log = logging.getLogger("brokerage.connector")
+
+
+class OrderPump:
+    def __init__(self, cons: Consumer, client: ExchangeClient, prod: Producer,
+                 executions: str, dead_letters: str, stop: threading.Event) -> None:
+        self.cons, self.client, self.prod = cons, client, prod
+        self.executions, self.dead_letters, self.stop = executions, dead_letters, stop
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            batch = self.cons.consume(200, timeout=0.2)
+            done = all(self.send(m) for m in batch if not m.error())
+            if batch and done:
+                if self.prod.flush(30):
+                    raise RuntimeError("could not publish connector output")
+                self.cons.commit(asynchronous=False)
+
+    def send(self, msg: Message) -> bool:
+        """Deliver one order to the exchange; False only if stopped before it was."""
+        try:
+            order = order_from_record(avro.decode("order", msg.value() or b""))
+        except (avro.DecodeError, KeyError, ValueError) as exc:
+            self._dead_letter(msg, type(exc).__name__, str(exc))
+            return True
+        method, path, body = request_for(order)
+        pause = 0.2
+        while not self.stop.is_set():
+            try:
+                self.client.call(method, path, json=body)
+                return True
+            except ExchangeRefused as exc:
+                if exc.status == 404:  # it never saw the order being changed
+                    rep = refusal_report(order, str(exc))
+                    value = avro.encode("execution_report", execution_to_record(rep))
+                    self.prod.produce(self.executions, value, key=order.trader_id.encode())
+                else:
+                    self._dead_letter(msg, "ExchangeRefused", str(exc))
+                return True
+            except ExchangeUnavailable as exc:
+                log.warning("order %s waits: %s", order.order_id, exc)
+                self.stop.wait(pause)
+                pause = min(pause * 2, 2.0)
+        return False
+
+    def _dead_letter(self, msg: Message, error: str, reason: str) -> None:
+        src = Source(msg.topic() or "", msg.partition() or 0, msg.offset() or 0, False)
+        dl = dead_letter(src, msg.key(), msg.value() or b"", error, reason)
+        self.prod.produce(self.dead_letters, dl.value, dl.key, headers=dict(dl.headers))

@@ -1,0 +1,79 @@
+"""`brokerage connector`: wires the order pump, the execution stream and reconciliation."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+from prometheus_client import start_http_server
+
+from brokerage.adapters.kafka import consumer, producer
+from brokerage.codec.models import order_from_record
+from brokerage.config import Settings
+
+from .breaker import CircuitBreaker
+from .client import ExchangeClient, ExchangeUnavailable
+from .mapping import request_for
+from .orders import OrderPump
+from .reconcile import reconcile
+from .stream import last_published_seq, pump
+
+log = logging.getLogger("brokerage.connector")
+
+
+def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None) -> None:
+    stop = stop or _stop_on_signals()
+    start_http_server(settings.connector_metrics_port, addr="127.0.0.1")  # /metrics
+    breaker = CircuitBreaker(settings.connector_breaker_failures,
+                             settings.connector_breaker_reset_seconds)
+    client = ExchangeClient(settings.exchange_url, breaker)
+    prod = producer(bootstrap)
+    # Outages can hold one batch for long: stay in the group meanwhile.
+    cons = consumer(bootstrap, f"{settings.app_id}-connector",
+                    **{"max.poll.interval.ms": 3_600_000})
+    cons.subscribe([settings.topic_orders])
+    start = last_published_seq(bootstrap, settings.topic_executions)
+    log.info("connector: exchange %s, resuming executions after seq %d",
+             settings.exchange_url, start)
+    stream = threading.Thread(target=pump, name="executions", daemon=True,
+                              args=(client, prod, settings.topic_executions, start, stop))
+    stream.start()
+    threading.Thread(target=_reconcile_when_up, name="reconcile", daemon=True,
+                     args=(client, settings, stop)).start()
+    try:
+        OrderPump(cons, client, prod, settings.topic_executions,
+                  settings.topic_dead_letters, stop).run()
+    finally:
+        stop.set()
+        stream.join(10)
+        prod.flush(10)
+        cons.close()
+        client.close()
+
+
+def _reconcile_when_up(client: ExchangeClient, settings: Settings,
+                       stop: threading.Event) -> None:
+    def resubmit(order: dict[str, Any]) -> None:
+        method, path, body = request_for(order_from_record(order))
+        client.call(method, path, json=body)
+
+    while not stop.is_set():
+        try:
+            diffs = reconcile(client, settings.worker_url_list(), resubmit)
+            log.info("reconciliation done: %d difference(s)", len(diffs))
+            return
+        except (ExchangeUnavailable, OSError) as exc:
+            log.warning("reconciliation waits: %s", exc)
+        except Exception:  # never take the connector down for a report
+            log.exception("reconciliation failed")
+            return
+        stop.wait(2)
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop

@@ -1,0 +1,83 @@
+"""Exchange execution stream -> executions topic, resumable by sequence number.
+
+The last published sequence number is read back from the executions topic itself at start,
+so nothing is kept elsewhere: a report is either in the topic or fetched again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+
+from confluent_kafka import Producer, TopicPartition
+from prometheus_client import Counter, Gauge
+
+from brokerage.adapters.kafka import consumer
+from brokerage.codec import avro
+from brokerage.codec.models import execution_to_record
+
+from .client import ExchangeClient, ExchangeUnavailable
+from .mapping import report_from
+
+log = logging.getLogger("brokerage.connector")
+LAST_SEQ = Gauge("brokerage_connector_last_seq", "Last exchange sequence number published")
+GAPS = Counter("brokerage_connector_seq_gaps_total", "Gaps in the exchange's sequence numbers")
+TAIL = 50  # messages read back per partition to find the last sequence number
+
+
+def last_published_seq(bootstrap: str, topic: str) -> int:
+    c = consumer(bootstrap, f"seq-scan-{uuid.uuid4().hex}")
+    try:
+        parts = c.list_topics(topic, timeout=30).topics[topic].partitions
+        best, tps, ends = 0, [], {}
+        for p in parts:
+            low, high = c.get_watermark_offsets(TopicPartition(topic, p), timeout=30)
+            if high > low:
+                tps.append(TopicPartition(topic, p, max(low, high - TAIL)))
+                ends[p] = high
+        c.assign(tps)
+        while ends:
+            msg = c.poll(10)
+            if msg is None:
+                break
+            if msg.error():
+                continue
+            try:
+                best = max(best, avro.decode("execution_report", msg.value() or b"")["seq"])
+            except avro.DecodeError:
+                pass
+            if (msg.offset() or 0) + 1 >= ends.get(msg.partition() or 0, 0):
+                ends.pop(msg.partition() or 0, None)
+        return best
+    finally:
+        c.close()
+
+
+def pump(client: ExchangeClient, producer: Producer, topic: str, start_seq: int,
+         stop: threading.Event, wait_ms: int = 1000) -> None:
+    """Long-poll the exchange and publish each report, in sequence order, until `stop`."""
+    seq = start_seq
+    LAST_SEQ.set(seq)
+    while not stop.is_set():
+        try:
+            page = client.call("GET", "/executions", timeout=wait_ms / 1000 + 5,
+                               params={"after": seq, "limit": 500, "wait_ms": wait_ms})
+        except ExchangeUnavailable as exc:
+            log.warning("execution stream paused: %s", exc)
+            stop.wait(0.5)
+            continue
+        for r in page["reports"]:
+            if r["seq"] <= seq:
+                continue  # already published (a retried page)
+            if r["seq"] != seq + 1:
+                GAPS.inc()
+                log.error("exchange sequence gap: %d after %d", r["seq"], seq)
+            rep = report_from(r)
+            value = avro.encode("execution_report", execution_to_record(rep, r["seq"]))
+            producer.produce(topic, value, key=rep.trader_id.encode())
+            seq = r["seq"]
+        if page["reports"]:
+            if producer.flush(30):
+                raise RuntimeError("could not publish execution reports")
+            LAST_SEQ.set(seq)
