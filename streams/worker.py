@@ -12,9 +12,9 @@ from prometheus_client import generate_latest
 from brokerage.codec import avro
 from brokerage.codec.models import order_to_record
 from brokerage.codec.state import state_from_bytes
-from brokerage.domain.requests import order_for
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
+from brokerage.domain.requests import order_for
 from brokerage.service.handler import Out, Source, handle
 
 from . import metrics
