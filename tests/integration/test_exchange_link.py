@@ -1,0 +1,105 @@
+"""Scenario: traders trade through the real exchange simulator, over the connector, on a real
+broker: resting orders, partial fills, amends up and down, a cancel of a partly filled order,
+and an exchange reject. NEWCO has no market maker, so the tests make their own liquidity.
+We expect every status and wallet along the way to be exact."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from tests.integration.conftest import Stack, trader
+from tests.integration.helpers import buy, cash, sell, wait_status, wallet
+
+pytestmark = pytest.mark.integration
+FEE_MIN = Decimal("1.00")
+
+
+def seeded(s: Stack, cash_amount: str = "100000.00", shares: int = 0) -> str:
+    t = trader()
+    assert s.deposit(t, amount=cash_amount).status_code == 201
+    if shares:
+        assert s.deposit(t, shares=shares, symbol="NEWCO").status_code == 201
+    return t
+
+
+def test_partial_fill_then_fill(running_stack: Stack) -> None:
+    s = running_stack
+    seller, buyer = seeded(s, shares=300), seeded(s)
+    ask = sell(s, seller, "NEWCO", 100, "10.00").json()["trade_id"]
+    wait_status(s, ask, "NEW")
+    assert wallet(s, seller)["holdings"]["NEWCO"] == {"available": 200, "blocked": 100}
+
+    bid = buy(s, buyer, "NEWCO", 300, "10.00").json()["trade_id"]
+    t = wait_status(s, bid, "PARTIALLY_FILLED")
+    assert t["filled_quantity"] == 100 and t["fills"][0]["price"] == "10.00"
+    available, blocked = cash(s, buyer)
+    # 100 bought for 1000.00 + the 1.00 minimum fee. Still blocked: 200 x 10.00 plus the
+    # rest of the fee the whole order can cost (1.50 on 3000.00, less the 1.00 paid).
+    assert blocked == Decimal("2000.50")
+    assert available == Decimal("100000.00") - Decimal("1001.00") - blocked
+    assert wait_status(s, ask, "FILLED")["filled_quantity"] == 100
+
+    sell(s, seller, "NEWCO", 200, "10.00")
+    t = wait_status(s, bid, "FILLED")
+    assert [f["quantity"] for f in t["fills"]] == [100, 200]
+    available, blocked = cash(s, buyer)
+    assert blocked == 0
+    assert available == Decimal("100000.00") - Decimal("3000.00") - Decimal(t["fees"])
+    assert wallet(s, buyer)["holdings"]["NEWCO"] == {"available": 300, "blocked": 0}
+    assert wallet(s, seller)["holdings"] == {}
+
+
+def test_amend_up_and_down(running_stack: Stack) -> None:
+    s = running_stack
+    b = seeded(s, cash_amount="10000.00")
+    tid = buy(s, b, "NEWCO", 200, "5.00").json()["trade_id"]
+    wait_status(s, tid, "NEW")
+    assert cash(s, b)[1] == Decimal("1000.00") + FEE_MIN
+
+    r = s.http.patch(f"/v1/trades/{tid}", json={"quantity": 400})
+    assert r.status_code == 200, r.text
+    t = wait_status(s, tid, "NEW")
+    assert t["quantity"] == 400 and cash(s, b)[1] == Decimal("2000.00") + FEE_MIN
+
+    r = s.http.patch(f"/v1/trades/{tid}", json={"quantity": 100, "limit_price": "4.00"})
+    assert r.status_code == 200, r.text
+    t = wait_status(s, tid, "NEW")
+    assert (t["quantity"], t["limit_price"]) == (100, "4.00")
+    assert cash(s, b) == (Decimal("10000.00") - Decimal("400.00") - FEE_MIN,
+                          Decimal("400.00") + FEE_MIN)
+
+    # An amend the trader cannot afford is refused and the old order stands.
+    r = s.http.patch(f"/v1/trades/{tid}", json={"quantity": 5000})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "INSUFFICIENT_FUNDS"
+    assert wait_status(s, tid, "NEW")["quantity"] == 100
+
+
+def test_cancel_of_a_partly_filled_order(running_stack: Stack) -> None:
+    s = running_stack
+    seller, b = seeded(s, shares=100), seeded(s, cash_amount="5000.00")
+    tid = buy(s, b, "NEWCO", 300, "7.00").json()["trade_id"]
+    wait_status(s, tid, "NEW")
+    sell(s, seller, "NEWCO", 100, "7.00")
+    wait_status(s, tid, "PARTIALLY_FILLED")
+
+    assert s.http.delete(f"/v1/trades/{tid}").status_code == 200
+    t = wait_status(s, tid, "CANCELED")
+    assert t["filled_quantity"] == 100 and t["blocked_cash"] == "0.00"
+    assert cash(s, b) == (Decimal("5000.00") - Decimal("700.00") - FEE_MIN, 0)
+    assert wallet(s, b)["holdings"]["NEWCO"] == {"available": 100, "blocked": 0}
+
+
+def test_exchange_reject_releases_the_block(running_stack: Stack) -> None:
+    s = running_stack
+    b = seeded(s, cash_amount="5000.00")
+    venue = s.settings.exchange_url
+    httpx.post(f"{venue}/admin/faults", json={"reject_rate": 1.0}).raise_for_status()
+    try:
+        tid = buy(s, b, "AAPL", 10, "191.00").json()["trade_id"]
+        assert wait_status(s, tid, "REJECTED")["filled_quantity"] == 0
+    finally:
+        httpx.post(f"{venue}/admin/faults", json={"reject_rate": 0.0}).raise_for_status()
+    assert cash(s, b) == (Decimal("5000.00"), 0)
