@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     exchange_seed: int = 7
     exchange_latency_ms: int = 0
     exchange_reject_rate: float = 0.0
+    exchange_error_rate: float = 0.0
+    exchange_mm_levels: int = 5
+    exchange_mm_qty: int = 100
+    exchange_mm_spacing_bps: int = 5
+    exchange_fsync: bool = True
     connector_breaker_failures: int = 5
     connector_breaker_reset_seconds: float = 2.0
     connector_metrics_port: int = 7071

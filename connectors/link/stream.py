@@ -67,6 +67,10 @@ def pump(client: ExchangeClient, producer: Producer, topic: str, start_seq: int,
             log.warning("execution stream paused: %s", exc)
             stop.wait(0.5)
             continue
+        if page.get("first_seq", 1) > seq + 1:
+            GAPS.inc()
+            log.error("exchange no longer serves reports after %d (oldest %d): missed reports",
+                      seq, page["first_seq"])
         for r in page["reports"]:
             if r["seq"] <= seq:
                 continue  # already published (a retried page)

@@ -1,0 +1,110 @@
+"""Wire types of the venue (docs/exchange-protocol.md): instructions, reports, body parsing."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, NamedTuple
+
+from .book import BUY, SELL, Order
+
+NEW, CANCEL, REPLACE, EOD, CONFIG = "new", "cancel", "replace", "eod", "config"
+LIMIT, MARKET = "LIMIT", "MARKET"
+DAY, GTC, IOC, FOK = "DAY", "GTC", "IOC", "FOK"
+SIDES, TYPES, TIFS = (BUY, SELL), (LIMIT, MARKET), (DAY, GTC, IOC, FOK)
+MAX_ID = 200
+
+Answer = tuple[int, dict[str, Any]]  # (HTTP status, JSON body)
+
+
+class BadRequest(ValueError):
+    """A body the venue cannot read: answered 400, never journaled."""
+
+
+@dataclass(slots=True)
+class Instr:
+    """One instruction, as journaled. Equality is the idempotency fingerprint.
+
+    Treat as immutable (not frozen only because frozen dataclasses are slow to build)."""
+
+    op: str
+    id: str = ""
+    orig: str = ""
+    symbol: str = ""
+    side: str = ""
+    order_type: str = ""
+    tif: str = ""
+    quantity: int | None = None
+    limit_price: int | None = None
+    reject_rate: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None and v != ""}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Instr:
+        return cls(**d)
+
+
+class Report(NamedTuple):
+    seq: int
+    exec_id: str
+    exec_type: str
+    client_order_id: str
+    orig_client_order_id: str | None
+    exchange_order_id: str
+    symbol: str
+    side: str
+    last_qty: int
+    last_price: int
+    cum_qty: int
+    leaves_qty: int
+    text: str
+
+
+def order_view(o: Order) -> dict[str, Any]:
+    return {"client_order_id": o.clid, "exchange_order_id": o.xid, "symbol": o.symbol,
+            "side": o.side, "order_type": o.order_type, "time_in_force": o.tif,
+            "quantity": o.quantity, "cum_qty": o.cum_qty, "leaves_qty": o.leaves,
+            "limit_price": o.price, "status": o.status}
+
+
+def _str(body: dict[str, Any], key: str, choices: tuple[str, ...] = (), default: str = "") -> str:
+    v = body.get(key) or default
+    if not isinstance(v, str) or not v or len(v) > MAX_ID:
+        raise BadRequest(f"{key}: a non-empty string of at most {MAX_ID} characters is required")
+    if choices and v not in choices:
+        raise BadRequest(f"{key}: one of {', '.join(choices)}")
+    return v
+
+
+def _int(body: dict[str, Any], key: str, required: bool) -> int | None:
+    v = body.get(key)
+    if v is None and not required:
+        return None
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise BadRequest(f"{key}: an integer is required")
+    return v
+
+
+def _obj(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise BadRequest("a JSON object is required")
+    return body
+
+
+def parse_new(body: Any) -> Instr:
+    b = _obj(body)
+    return Instr(NEW, _str(b, "client_order_id"), symbol=_str(b, "symbol"),
+                 side=_str(b, "side", SIDES), order_type=_str(b, "order_type", TYPES),
+                 tif=_str(b, "time_in_force", TIFS, default=DAY),
+                 quantity=_int(b, "quantity", True), limit_price=_int(b, "limit_price", False))
+
+
+def parse_cancel(orig: str, body: Any) -> Instr:
+    return Instr(CANCEL, _str(_obj(body), "client_order_id"), orig=orig)
+
+
+def parse_replace(orig: str, body: Any) -> Instr:
+    b = _obj(body)
+    return Instr(REPLACE, _str(b, "client_order_id"), orig=orig,
+                 quantity=_int(b, "quantity", False), limit_price=_int(b, "limit_price", False))
