@@ -99,3 +99,27 @@ def test_connector_and_exchange_killed_mid_stream(running_stack: Stack) -> None:
     submit(5)
     procs.start("exchange-sim")
     check_exactly_once(s, trades, traders)
+
+
+def test_reconciliation_after_restart_cancels_an_orphan(running_stack: Stack) -> None:
+    """An order the brokerage never booked rests at the exchange (left by an earlier
+    deployment, say). After a connector restart it is found, alerted and canceled."""
+    s = running_stack
+    venue = s.settings.exchange_url
+    ghost = "ghost.00000000deadbeef:0"
+    httpx.post(f"{venue}/orders", json={
+        "client_order_id": ghost, "symbol": "NEWCO", "side": "BUY", "order_type": "LIMIT",
+        "time_in_force": "GTC", "quantity": 100, "limit_price": 100}).raise_for_status()
+
+    def open_ids() -> set[str]:
+        orders = httpx.get(f"{venue}/orders", params={"open": "true"}).json()["orders"]
+        return {o["client_order_id"] for o in orders}
+
+    assert ghost in open_ids()
+    s.running.processes.kill("connector", signal.SIGTERM)
+    s.running.processes.start("connector")
+    until(lambda: ghost not in open_ids(), "the orphan to be canceled", timeout=60)
+    metrics_url = f"http://127.0.0.1:{s.settings.connector_metrics_port}/metrics"
+    text = httpx.get(metrics_url).text
+    assert metric(text, "brokerage_connector_reconcile_differences_total",
+                  kind="ORPHAN_AT_EXCHANGE") >= 1
