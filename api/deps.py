@@ -7,8 +7,9 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from brokerage.config import Settings
 
@@ -36,15 +37,19 @@ def context(request: Request) -> Context:
 Ctx = Annotated[Context, Depends(context)]
 
 
-def caller(request: Request, ctx: Ctx,
-           authorization: Annotated[str | None, Header()] = None) -> auth.Principal:
+BEARER = HTTPBearer(auto_error=False, description="JWT from `brokerage token issue`")
+
+
+def caller(request: Request, ctx: Ctx, creds: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> auth.Principal:
     """Authenticate, then charge both rate limits (IP first: it also guards bad tokens)."""
     ip = request.client.host if request.client else "?"
     wait = ctx.per_ip.take(ip)
     if wait:
         raise ApiError(429, "rate_limited", "too many requests from this address",
                        headers={"Retry-After": retry_after(wait)})
-    who = auth.verify(ctx.settings.auth_secret.get_secret_value(), authorization)
+    token = f"Bearer {creds.credentials}" if creds else None
+    who = auth.verify(ctx.settings.auth_secret.get_secret_value(), token)
     wait = ctx.per_trader.take(who.trader_id)
     if wait:
         raise ApiError(429, "rate_limited", "too many requests for this trader",

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -27,6 +28,37 @@ def response(status: int, code: str, message: str, details: Any = None,
     return JSONResponse(body(code, message, details), status_code=status, headers=headers)
 
 
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+def documented(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can answer."""
+    text = {400: "Malformed request", 401: "No or bad token", 403: "Not your account",
+            404: "Unknown id", 409: "Idempotency key reused with another body",
+            413: "Body too large", 422: "Rejected (the code is the reject reason)",
+            429: "Rate limited; see Retry-After", 503: "Workers or broker unavailable"}
+    return {c: {"model": ErrorBody, "description": text[c]} for c in codes}
+
+
+def for_write(ok: int, model: type[BaseModel], pending: type[BaseModel]) -> dict[int | str, Any]:
+    """OpenAPI responses of a route that publishes a request and waits for its answer."""
+    return {**documented(400, 401, 403, 409, 413, 422, 429, 503), 202: {"model": pending},
+            ok: {"model": model}}
+
+
+def for_read(model: type[BaseModel]) -> dict[int | str, Any]:
+    """OpenAPI responses of a GET served from the tables, with ETags."""
+    return {**documented(400, 401, 403, 404, 429, 503), 200: {"model": model},
+            304: {"description": "Not modified (If-None-Match)"}}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
@@ -37,6 +69,10 @@ def install(app: FastAPI) -> None:
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")}
                    for e in exc.errors()]
         return response(400, "bad_request", "malformed request", details)
+
+    @app.exception_handler(ConnectionError)
+    async def _down(_: Request, exc: ConnectionError) -> JSONResponse:
+        return response(503, "unavailable", str(exc), headers={"Retry-After": "1"})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

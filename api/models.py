@@ -36,3 +36,74 @@ class AmendIn(BaseModel):
     quantity: int | None = Field(default=None, gt=0, lt=10**12)
     limit_price: Decimal | None = Field(default=None, gt=0, lt=10**10)
     client_request_id: str | None = Field(default=None, pattern=ID)
+
+
+# ---- response shapes (documented in OpenAPI; built by api/views.py) ----
+
+
+class FillOut(BaseModel):
+    exec_id: str
+    quantity: int
+    price: str
+    fee: str
+
+
+class ChangeOut(BaseModel):
+    at_ms: int
+    status: str
+    cause: str
+
+
+class TradeOut(BaseModel):
+    trade_id: str
+    trader_id: str
+    client_request_id: str
+    status: str
+    side: str
+    symbol: str
+    order_type: str
+    time_in_force: str
+    quantity: int
+    limit_price: str | None
+    filled_quantity: int
+    average_price: str | None
+    fees: str
+    blocked_cash: str
+    blocked_shares: int
+    fills: list[FillOut]
+    created_ms: int
+    updated_ms: int
+    history: list[ChangeOut]
+
+
+class TradePage(BaseModel):
+    trades: list[TradeOut]
+    next_cursor: str | None
+
+
+class Pending(BaseModel):
+    status: str
+    request_id: str
+    status_url: str
+
+
+class Cash(BaseModel):
+    available: str
+    blocked: str
+
+
+class Position(BaseModel):
+    available: int
+    blocked: int
+
+
+class WalletOut(BaseModel):
+    trader_id: str
+    cash: Cash
+    holdings: dict[str, Position]
+    totals: dict[str, str]
+
+
+class HoldingsOut(BaseModel):
+    trader_id: str
+    holdings: dict[str, Position]

@@ -18,10 +18,11 @@ def _kafka(args: argparse.Namespace, s: Settings) -> int:
 
 
 def _topics(args: argparse.Namespace, s: Settings) -> int:
-    from brokerage.adapters.kafka import create_topics, topic_names
+    from brokerage.adapters.kafka import create_topics, topic_configs, topic_names
     from brokerage.entrypoints.bootstrap import resolve
 
-    create_topics(resolve(s), topic_names(s), args.partitions or s.partitions)
+    create_topics(resolve(s), topic_names(s), args.partitions or s.partitions,
+                  configs=topic_configs(s))
     print("topics ready:", ", ".join(topic_names(s)))
     return 0
 

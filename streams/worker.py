@@ -83,7 +83,11 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
         async def get(self, request: Request) -> Response:
             recovery = app.tables.recovery  # type: ignore[attr-defined]  # not in faust's stubs
             ready = recovery.completed.is_set() and not app.rebalancing and not app.in_recovery
-            assigned = sorted(tp.partition for tp in app.assignor.assigned_actives()
+            try:
+                actives = app.assignor.assigned_actives()
+            except (TypeError, AttributeError):  # before the first assignment
+                actives, ready = set(), False
+            assigned = sorted(tp.partition for tp in actives
                               if tp.topic == settings.topic_requests)
             body = {"ready": ready, "worker": worker_id, "partitions": assigned}
             return self.json(body, status=200 if ready else 503)

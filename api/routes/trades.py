@@ -15,8 +15,8 @@ from brokerage.domain.types import TradeStatus
 
 from .. import views
 from ..deps import Caller, Ctx, cached_json
-from ..errors import ApiError
-from ..models import ID, AmendIn, NewTradeIn
+from ..errors import ApiError, for_read, for_write
+from ..models import ID, AmendIn, NewTradeIn, Pending, TradeOut, TradePage
 from ..money import to_minor
 from ..submit import submit
 
@@ -31,7 +31,8 @@ def _price(value: Any) -> int | None:
         raise ApiError(422, "INVALID_PRICE", str(exc), {"reason": "INVALID_PRICE"}) from exc
 
 
-@router.post("/trades", status_code=201)
+@router.post("/trades", status_code=201,
+             responses=for_write(201, TradeOut, Pending))
 async def new_trade(body: NewTradeIn, ctx: Ctx, who: Caller,
                     idempotency_key: IdemKey = None) -> JSONResponse:
     who.require_trader(body.trader_id)
@@ -41,7 +42,8 @@ async def new_trade(body: NewTradeIn, ctx: Ctx, who: Caller,
     return await submit(ctx, req, trade_id_for(body.trader_id, rid), 201)
 
 
-@router.patch("/trades/{trade_id}")
+@router.patch("/trades/{trade_id}",
+              responses=for_write(200, TradeOut, Pending))
 async def amend_trade(trade_id: str, body: AmendIn, ctx: Ctx, who: Caller,
                       idempotency_key: IdemKey = None) -> JSONResponse:
     who.require_trader(trader_of(trade_id))
@@ -51,7 +53,8 @@ async def amend_trade(trade_id: str, body: AmendIn, ctx: Ctx, who: Caller,
     return await submit(ctx, req, trade_id, 200)
 
 
-@router.delete("/trades/{trade_id}")
+@router.delete("/trades/{trade_id}",
+               responses=for_write(200, TradeOut, Pending))
 async def cancel_trade(trade_id: str, ctx: Ctx, who: Caller,
                        idempotency_key: IdemKey = None) -> JSONResponse:
     who.require_trader(trader_of(trade_id))
@@ -59,7 +62,8 @@ async def cancel_trade(trade_id: str, ctx: Ctx, who: Caller,
     return await submit(ctx, ev.CancelTrade(rid, trader_of(trade_id), trade_id), trade_id, 200)
 
 
-@router.get("/trades/{trade_id}")
+@router.get("/trades/{trade_id}",
+            responses=for_read(TradeOut))
 async def get_trade(trade_id: str, request: Request, ctx: Ctx, who: Caller) -> Response:
     who.require_trader(trader_of(trade_id))
     state = await ctx.tables.trader(trader_of(trade_id))
@@ -69,7 +73,8 @@ async def get_trade(trade_id: str, request: Request, ctx: Ctx, who: Caller) -> R
     return cached_json(request, trade)
 
 
-@router.get("/traders/{trader_id}/trades")
+@router.get("/traders/{trader_id}/trades",
+            responses=for_read(TradePage))
 async def list_trades(
     trader_id: str, request: Request, ctx: Ctx, who: Caller,
     status: TradeStatus | None = None, symbol: str | None = None,

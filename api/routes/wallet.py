@@ -11,8 +11,8 @@ from brokerage.domain import events as ev
 
 from .. import views
 from ..deps import Caller, Ctx, cached_json
-from ..errors import ApiError
-from ..models import CashIn
+from ..errors import ApiError, for_read, for_write
+from ..models import CashIn, HoldingsOut, Pending, WalletOut
 from ..money import to_minor
 from ..submit import submit
 
@@ -26,13 +26,15 @@ async def _state(ctx: Ctx, trader_id: str) -> dict[str, object]:
     return state
 
 
-@router.get("/{trader_id}/wallet")
+@router.get("/{trader_id}/wallet",
+            responses=for_read(WalletOut))
 async def wallet(trader_id: str, request: Request, ctx: Ctx, who: Caller) -> Response:
     who.require_trader(trader_id)
     return cached_json(request, views.wallet_json(await _state(ctx, trader_id)))
 
 
-@router.get("/{trader_id}/holdings")
+@router.get("/{trader_id}/holdings",
+            responses=for_read(HoldingsOut))
 async def holdings(trader_id: str, request: Request, ctx: Ctx, who: Caller) -> Response:
     who.require_trader(trader_id)
     w = views.wallet_json(await _state(ctx, trader_id))
@@ -52,13 +54,15 @@ async def _cash(trader_id: str, body: CashIn, ctx: Ctx, cls: type[ev.Deposit | e
     return await submit(ctx, cls(rid, trader_id, amount, body.symbol), None, 201)
 
 
-@router.post("/{trader_id}/deposits", status_code=201)
+@router.post("/{trader_id}/deposits", status_code=201,
+             responses=for_write(201, WalletOut, Pending))
 async def deposit(trader_id: str, body: CashIn, ctx: Ctx, who: Caller) -> JSONResponse:
     who.require_admin()
     return await _cash(trader_id, body, ctx, ev.Deposit)
 
 
-@router.post("/{trader_id}/withdrawals", status_code=201)
+@router.post("/{trader_id}/withdrawals", status_code=201,
+             responses=for_write(201, WalletOut, Pending))
 async def withdraw(trader_id: str, body: CashIn, ctx: Ctx, who: Caller) -> JSONResponse:
     who.require_admin()
     return await _cash(trader_id, body, ctx, ev.Withdraw)

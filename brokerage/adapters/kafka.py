@@ -46,11 +46,29 @@ def topic_names(settings: Settings) -> list[str]:
     ]
 
 
-def create_topics(bootstrap: str, names: list[str], partitions: int, timeout: float = 30) -> None:
+# Inputs are capped below what the worker's producer (and the dead-letter topic) take, so a
+# dead letter, which is the original bytes plus headers, always fits.
+MAX_INPUT_BYTES = 1_000_000
+MAX_DEAD_LETTER_BYTES = 1_100_000
+
+
+def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
+    inputs = {"max.message.bytes": str(MAX_INPUT_BYTES)}
+    return {
+        settings.topic_requests: inputs,
+        settings.topic_executions: inputs,
+        settings.topic_orders: inputs,
+        settings.topic_dead_letters: {"max.message.bytes": str(MAX_DEAD_LETTER_BYTES)},
+    }
+
+
+def create_topics(bootstrap: str, names: list[str], partitions: int, timeout: float = 30,
+                  configs: dict[str, dict[str, str]] | None = None) -> None:
     """Create the topics that are missing; existing ones are left alone."""
     admin = AdminClient({"bootstrap.servers": bootstrap})
     existing = set(admin.list_topics(timeout=timeout).topics)
-    new = [NewTopic(n, num_partitions=partitions, replication_factor=1)
+    configs = configs or {}
+    new = [NewTopic(n, num_partitions=partitions, replication_factor=1, config=configs.get(n, {}))
            for n in names if n not in existing]
     if not new:
         return

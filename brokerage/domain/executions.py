@@ -15,6 +15,7 @@ from .state import Fill, Trade, TraderState
 from .types import AnomalyReason, ExecType, OrderAction, Side, TradeStatus
 
 S = TradeStatus
+LATE_REFUSALS = frozenset({ExecType.CANCEL_REJECTED, ExecType.REPLACE_REJECTED})
 OPEN = frozenset({S.PENDING_NEW, S.NEW, S.PARTIALLY_FILLED, S.PENDING_CANCEL, S.PENDING_REPLACE})
 
 
@@ -82,6 +83,8 @@ def on_execution(state: TraderState, rep: ExecutionReport, refdata: RefData) -> 
     trade = state.trades.get(rep.trade_id)
     if trade is None:
         return [Anomaly(rep.trader_id, AnomalyReason.UNKNOWN_TRADE, rep.trade_id, rep.exec_id)]
+    if trade.status.terminal and rep.exec_type in LATE_REFUSALS:
+        return []  # the fill or expiry overtook our cancel/amend: its refusal changes nothing
     if rep.exec_type is ExecType.NEW:
         result = _ack(trade, rep)
     elif rep.exec_type is ExecType.TRADE:

@@ -27,6 +27,7 @@ class RefData:
     max_price_minor: int
     max_cash_amount_minor: int
     market_collar_bps: int
+    max_open_trades: int
 
     def fee(self, notional_minor: int) -> int:
         """Cumulative fee for a trade's filled notional.
@@ -64,4 +65,5 @@ def load(path: Path | None = None) -> RefData:
         max_price_minor=int(limits["max_price_minor"]),
         max_cash_amount_minor=int(limits["max_cash_amount_minor"]),
         market_collar_bps=int(limits["market_collar_bps"]),
+        max_open_trades=int(limits["max_open_trades"]),
     )

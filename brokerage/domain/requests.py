@@ -76,6 +76,9 @@ def on_new(state: TraderState, req: NewTrade, refdata: RefData) -> list[Output]:
         return [reject(req, RejectReason.DUPLICATE_REQUEST, "request id already booked", trade_id)]
     if problem := v.check_new(req, refdata):
         return [reject(req, *problem)]
+    if sum(not t.status.terminal for t in state.trades.values()) >= refdata.max_open_trades:
+        return [reject(req, RejectReason.TOO_MANY_OPEN_TRADES,
+                       f"at most {refdata.max_open_trades} open trades")]
     price = req.limit_price
     if req.order_type is OrderType.MARKET:
         price = v.collar_price(refdata, req.symbol, req.side)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from brokerage.adapters.kafka import create_topics, topic_names
+from brokerage.adapters.kafka import create_topics, topic_configs, topic_names
 from brokerage.config import Settings
 from brokerage.localkafka import broker
 
@@ -46,7 +46,8 @@ def stack(settings: Settings, log_dir: str | None = None) -> Iterator[Running]:
     procs = Processes(settings.model_copy(update={"kafka_bootstrap_servers": bootstrap}),
                       log_dir)
     try:
-        create_topics(bootstrap, topic_names(settings), settings.partitions)
+        create_topics(bootstrap, topic_names(settings), settings.partitions,
+                      configs=topic_configs(settings))
         for role in ROLES:
             procs.start(role)
         running = Running(f"http://{settings.api_host}:{settings.api_port}", procs)
