@@ -127,8 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("action", choices=["check"])
     sc.set_defaults(fn=_schemas)
 
-    from brokerage.entrypoints import dlq_cmd, tokens
+    from brokerage.entrypoints import audit_cmd, dlq_cmd, tokens
 
+    audit_cmd.add_parsers(sub)
     dlq_cmd.add_parser(sub)
     tokens.add_parser(sub)
     return p

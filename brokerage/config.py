@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     topic_orders: str = "orders"
     topic_executions: str = "executions"
     topic_dead_letters: str = "dead-letters"
+    # The merged, ordered log of requests and executions per trader (see README: replay).
+    topic_inputs: str = "trader-inputs"
+    standby_replicas: int = 1
 
     exchange_port: int = 7070
     exchange_url: str = "http://127.0.0.1:7070"

@@ -15,7 +15,7 @@ from brokerage.codec.state import state_from_bytes
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.domain.requests import order_for
-from brokerage.service.handler import Out, Source, handle
+from brokerage.service.handler import Out, envelope, handle, source_of
 
 from . import metrics
 from .app import create_app, raw_topic, trader_table
@@ -25,19 +25,32 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     app = create_app(settings, bootstrap, worker_id)
     refdata = refdata_mod.load(settings.refdata_path)
     table = trader_table(app, settings)
-    source = raw_topic(app, settings.topic_requests, settings.topic_executions)
+    sources = raw_topic(app, settings.topic_requests, settings.topic_executions)
+    inputs = raw_topic(app, settings.topic_inputs)
     outs = {
         Out.RESPONSES: raw_topic(app, settings.topic_responses),
         Out.ORDERS: raw_topic(app, settings.topic_orders),
         Out.DEAD_LETTERS: raw_topic(app, settings.topic_dead_letters),
     }
 
-    @app.agent(source)
+    @app.agent(sources)
+    async def sequence(stream: faust.StreamT[bytes]) -> None:
+        """Merge requests and executions into one ordered log per trader: the order in which
+        the rules see them, so a replay of that log rebuilds exactly the same state."""
+        async for event in stream.events():
+            msg = event.message
+            key = msg.key if isinstance(msg.key, bytes) else None
+            headers = envelope(msg.topic, msg.partition, msg.offset, int(msg.timestamp * 1000))
+            # keyed: the same partitioner as the table, whichever one the producer used
+            await inputs.send(key=key, value=event.value, headers=headers,
+                              partition=None if key else msg.partition)
+
+    @app.agent(inputs)
     async def process(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             msg = event.message
-            src = Source(msg.topic, msg.partition, msg.offset,
-                         msg.topic == settings.topic_executions, int(msg.timestamp * 1000))
+            src = source_of(msg.headers, msg.topic, msg.partition, msg.offset,
+                            int(msg.timestamp * 1000), settings.topic_executions)
             with metrics.APPLY_SECONDS.time():
                 key = msg.key if isinstance(msg.key, bytes) else None
                 result = handle(src, key, event.value, table.get(key) if key else None, refdata)

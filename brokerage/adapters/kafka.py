@@ -43,6 +43,7 @@ def topic_names(settings: Settings) -> list[str]:
         settings.topic_orders,
         settings.topic_executions,
         settings.topic_dead_letters,
+        settings.topic_inputs,
     ]
 
 
@@ -54,9 +55,12 @@ MAX_DEAD_LETTER_BYTES = 1_100_000
 
 def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
     inputs = {"max.message.bytes": str(MAX_INPUT_BYTES)}
+    # Replay rebuilds every table from the merged input log from offset 0: keep it all.
+    forever = {**inputs, "retention.ms": "-1", "retention.bytes": "-1"}
     return {
-        settings.topic_requests: inputs,
-        settings.topic_executions: inputs,
+        settings.topic_requests: forever,
+        settings.topic_executions: forever,
+        settings.topic_inputs: {**forever, "max.message.bytes": str(MAX_INPUT_BYTES + 1000)},
         settings.topic_orders: inputs,
         settings.topic_dead_letters: {"max.message.bytes": str(MAX_DEAD_LETTER_BYTES)},
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -32,8 +32,13 @@ class Running:
 
 
 @contextmanager
-def stack(settings: Settings, log_dir: str | None = None) -> Iterator[Running]:
-    """Run the stack until the block ends; everything started here is stopped on exit."""
+def stack(settings: Settings, log_dir: str | None = None,
+          extra: Sequence[Sequence[str]] = ()) -> Iterator[Running]:
+    """Run the stack until the block ends; everything started here is stopped on exit.
+
+    `extra` starts more processes before waiting, each as (role, *args): e.g.
+    ("worker-1", "--id", "1", "--web-port", "6067") for a second worker, whose URL must then
+    be in settings.worker_urls too (readiness waits for every listed worker)."""
     started_broker = False
     bootstrap = settings.kafka_bootstrap_servers
     if not bootstrap:
@@ -50,6 +55,8 @@ def stack(settings: Settings, log_dir: str | None = None) -> Iterator[Running]:
                       configs=topic_configs(settings))
         for role in ROLES:
             procs.start(role)
+        for role, *args in extra:
+            procs.start(role, *args)
         running = Running(f"http://{settings.api_host}:{settings.api_port}", procs)
         wait_ready(running)
         yield running

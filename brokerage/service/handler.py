@@ -24,6 +24,9 @@ from brokerage.domain.refdata import RefData
 from brokerage.domain.state import TraderState
 from brokerage.domain.types import RejectReason
 
+SRC_TOPIC, SRC_PARTITION = "src.topic", "src.partition"
+SRC_OFFSET, SRC_TIMESTAMP = "src.offset", "src.timestamp_ms"
+
 
 class Out(StrEnum):
     RESPONSES = "responses"
@@ -53,6 +56,23 @@ class Result:
     state: bytes | None  # None: leave the table as it is
     sends: list[Send]
     kind: str  # for metrics: the event class, or the dead-letter reason
+
+
+def source_of(headers: list[tuple[str, bytes]] | dict[str, bytes] | None, topic: str,
+              partition: int, offset: int, timestamp_ms: int, executions_topic: str) -> Source:
+    """Where an input really came from: the sequencer's headers, else the message itself."""
+    h = dict(headers or [])
+    if SRC_TOPIC in h:
+        topic = h[SRC_TOPIC].decode()
+        partition, offset = int(h[SRC_PARTITION]), int(h[SRC_OFFSET])
+        timestamp_ms = int(h[SRC_TIMESTAMP])
+    return Source(topic, partition, offset, topic == executions_topic, timestamp_ms)
+
+
+def envelope(topic: str, partition: int, offset: int, timestamp_ms: int
+             ) -> list[tuple[str, bytes]]:
+    return [(SRC_TOPIC, topic.encode()), (SRC_PARTITION, str(partition).encode()),
+            (SRC_OFFSET, str(offset).encode()), (SRC_TIMESTAMP, str(timestamp_ms).encode())]
 
 
 def dead_letter(src: Source, key: bytes | None, value: bytes, error: str, reason: str) -> Send:
@@ -100,7 +120,15 @@ def handle(
             sends.append(dead_letter(src, key, value, "Anomaly", f"{o.reason}: {o.detail}"))
         else:
             sends.append(_send(o))
-    return Result(None if new is state else state_to_bytes(new), sends, type(event).__name__)
+    out: bytes | None
+    if new is not state:
+        out = state_to_bytes(new)
+    else:
+        # A redelivery after a crash: the local store may be ahead of the changelog (RocksDB
+        # writes are not rolled back), so write the value again to get it logged. Refused
+        # exchange reports changed nothing and need no write.
+        out = None if any(isinstance(o, Anomaly) for o in outputs) else stored
+    return Result(out, sends, type(event).__name__)
 
 
 def _send(o: Response | TradeUpdate | OrderCommand) -> Send:

@@ -35,7 +35,7 @@ def stack_settings(bootstrap: str, state_dir: Path, name: Callable[[str], str]) 
         kafka_bootstrap_servers=bootstrap, state_dir=state_dir, partitions=4,
         topic_requests=name("requests"), topic_responses=name("responses"),
         topic_orders=name("orders"), topic_executions=name("executions"),
-        topic_dead_letters=name("dlq"), app_id=name("app"),
+        topic_dead_letters=name("dlq"), topic_inputs=name("inputs"), app_id=name("app"),
         worker_web_port=web, worker_urls=f"http://127.0.0.1:{web}", api_port=api,
         api_response_timeout_seconds=20, exchange_port=exchange,
         exchange_url=f"http://127.0.0.1:{exchange}", connector_metrics_port=free_port(),
