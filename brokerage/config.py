@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # The merged, ordered log of requests and executions per trader (see README: replay).
     topic_inputs: str = "trader-inputs"
     standby_replicas: int = 1
+    # How long a dead worker keeps its partitions before the group moves them (kill -9).
+    worker_session_timeout_seconds: float = 10.0
 
     exchange_port: int = 7070
     exchange_url: str = "http://127.0.0.1:7070"

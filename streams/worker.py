@@ -15,7 +15,7 @@ from brokerage.codec.state import state_from_bytes
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.domain.requests import order_for
-from brokerage.service.handler import Out, envelope, handle, source_of
+from brokerage.service.handler import Out, StateCache, envelope, handle, source_of
 
 from . import metrics
 from .app import create_app, raw_topic, trader_table
@@ -25,6 +25,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     app = create_app(settings, bootstrap, worker_id)
     refdata = refdata_mod.load(settings.refdata_path)
     table = trader_table(app, settings)
+    cache = StateCache()
     sources = raw_topic(app, settings.topic_requests, settings.topic_executions)
     inputs = raw_topic(app, settings.topic_inputs)
     outs = {
@@ -53,7 +54,8 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                             int(msg.timestamp * 1000), settings.topic_executions)
             with metrics.APPLY_SECONDS.time():
                 key = msg.key if isinstance(msg.key, bytes) else None
-                result = handle(src, key, event.value, table.get(key) if key else None, refdata)
+                stored = table.get(key) if key else None
+                result = handle(src, key, event.value, stored, refdata, cache)
                 if result.state is not None and key:
                     table[key] = result.state  # the one write per event: atomic per trader
             metrics.EVENTS.labels(result.kind).inc()

@@ -12,10 +12,10 @@ from .types import OrderType, Side, TimeInForce, TradeStatus
 
 # Bounded memory per trader, documented in README: a duplicate older than these windows
 # is no longer recognised as one (requests) or is re-applied safely only if its trade is gone.
-MAX_REMEMBERED_REQUESTS = 1000
-MAX_REMEMBERED_EXECUTIONS = 5000
-MAX_CLOSED_TRADES = 200
-MAX_HISTORY = 32  # status changes kept per trade
+MAX_REMEMBERED_REQUESTS = 500
+MAX_REMEMBERED_EXECUTIONS = 2000
+MAX_CLOSED_TRADES = 50
+MAX_HISTORY = 16  # status changes kept per trade
 
 
 @dataclass(frozen=True, slots=True)
