@@ -21,9 +21,9 @@ REQUESTS = int(os.environ.get("BROKERAGE_CHAOS_REQUESTS", "3000"))
 
 
 def test_bounded_chaos_run_verifies_clean(tmp_path: Path) -> None:
+    seed = int(os.environ.get("BROKERAGE_CHAOS_SEED", "11"))
     cfg = ChaosConfig(requests=REQUESTS, traders=100, workers=3, rate=150.0, kill_every=3.0,
-                      kills=2, outage_seconds=3.0, seed=int(os.environ.get("BROKERAGE_CHAOS_SEED", "11")),
-                      settle_timeout=300)
+                      kills=2, outage_seconds=3.0, seed=seed, settle_timeout=300)
     logs = tmp_path / "logs"
     logs.mkdir()
     try:
