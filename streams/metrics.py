@@ -6,7 +6,8 @@ EVENTS = Counter("brokerage_worker_events_total", "Events applied, by input kind
 RESPONSES = Counter(
     "brokerage_responses_total", "Request outcomes", ["outcome", "reason"]
 )
-DEAD_LETTERS = Counter("brokerage_dead_letters_total", "Messages sent to the DLQ", ["reason"])
+DEAD_LETTERS = Counter("brokerage_dead_letters_total", "Messages sent to the DLQ, by code",
+                       ["reason"])
 APPLY_SECONDS = Histogram(
     "brokerage_apply_seconds", "Time to decode, apply and store one event",
     buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5),

@@ -61,7 +61,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
             metrics.EVENTS.labels(result.kind).inc()
             for s in result.sends:
                 if s.to is Out.DEAD_LETTERS:
-                    metrics.DEAD_LETTERS.labels(result.kind).inc()
+                    metrics.DEAD_LETTERS.labels(dict(s.headers)["dlq.code"].decode()).inc()
                 await outs[s.to].send(key=s.key, value=s.value, headers=s.headers)
 
     @app.page("/state/traders/{trader_id}/")

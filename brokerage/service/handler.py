@@ -75,9 +75,12 @@ def envelope(topic: str, partition: int, offset: int, timestamp_ms: int
             (SRC_OFFSET, str(offset).encode()), (SRC_TIMESTAMP, str(timestamp_ms).encode())]
 
 
-def dead_letter(src: Source, key: bytes | None, value: bytes, error: str, reason: str) -> Send:
+def dead_letter(src: Source, key: bytes | None, value: bytes, error: str, reason: str,
+                code: str = "") -> Send:
+    """The original bytes, with why (`dlq.code` is short and bounded: the metric's label)."""
     headers = [
         ("dlq.error", error.encode()), ("dlq.reason", reason.encode()[:1000]),
+        ("dlq.code", (code or error).encode()[:64]),
         ("dlq.topic", src.topic.encode()), ("dlq.partition", str(src.partition).encode()),
         ("dlq.offset", str(src.offset).encode()),
         ("dlq.timestamp_ms", str(int(time.time() * 1000)).encode()),
@@ -126,9 +129,10 @@ def handle(
     try:
         event = decode_event(src, key, value)
     except avro.DecodeError as exc:
-        return Result(None, [dead_letter(src, key, value, "DecodeError", str(exc))], exc.reason)
+        return Result(None, [dead_letter(src, key, value, "DecodeError", str(exc), exc.reason)],
+                      exc.reason)
     except MalformedRecord as exc:
-        sends = [dead_letter(src, key, value, "MalformedRecord", str(exc))]
+        sends = [dead_letter(src, key, value, "MalformedRecord", str(exc), "MALFORMED")]
         if exc.trader_id and exc.request_id and not src.is_execution:
             resp = Response(exc.request_id, exc.trader_id, False, None, None,
                             RejectReason.MALFORMED, str(exc))
@@ -143,7 +147,8 @@ def handle(
     sends = []
     for o in outputs:
         if isinstance(o, Anomaly):
-            sends.append(dead_letter(src, key, value, "Anomaly", f"{o.reason}: {o.detail}"))
+            sends.append(dead_letter(src, key, value, "Anomaly", f"{o.reason}: {o.detail}",
+                                     o.reason.value))
         else:
             sends.append(_send(o))
     out: bytes | None

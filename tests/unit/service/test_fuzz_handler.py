@@ -27,7 +27,7 @@ RD = refdata.load()
 SEED = 20_240_611
 MESSAGES = int(os.environ.get("BROKERAGE_FUZZ_HANDLER_MESSAGES", "20000"))
 TRADERS = 200  # small states: nothing fills here, so open trades pile up per trader
-DLQ_HEADERS = {"dlq.error", "dlq.reason", "dlq.topic", "dlq.partition", "dlq.offset",
+DLQ_HEADERS = {"dlq.error", "dlq.reason", "dlq.code", "dlq.topic", "dlq.partition", "dlq.offset",
                "dlq.timestamp_ms"}
 
 
