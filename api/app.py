@@ -10,8 +10,9 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from brokerage.config import Settings
 
@@ -47,7 +48,7 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise _TooLarge
+                raise _TooLarge(413, f"body over {self.limit} bytes")
             return message
 
         try:
@@ -60,8 +61,9 @@ class BodyLimit:
         await resp(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """An HTTPException, so FastAPI's body parsing re-raises it (any other error there becomes
+    a 400) and the app's handler answers 413 in the one error shape."""
 
 
 def create_app(settings: Settings, bootstrap: str) -> FastAPI:
@@ -88,7 +90,8 @@ def create_app(settings: Settings, bootstrap: str) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["probes"])
+    @app.get("/readyz", tags=["probes"],
+             responses={503: {"description": "Not ready: the broker or a worker is not"}})
     async def readyz(request: Request) -> JSONResponse:
         ctx: Context = request.app.state.ctx
         checks = {"broker": await asyncio.to_thread(ctx.bridge.reachable),
@@ -96,7 +99,7 @@ def create_app(settings: Settings, bootstrap: str) -> FastAPI:
         ok = all(checks.values())
         return JSONResponse({"ready": ok, **checks}, status_code=200 if ok else 503)
 
-    @app.get("/metrics", tags=["probes"])
+    @app.get("/metrics", tags=["probes"], response_class=PlainTextResponse)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from brokerage.domain.types import OrderType, Side, TimeInForce
 
 ID = r"^[A-Za-z0-9_\-:.]{1,64}$"
+# What trade_id_for makes: "<trader id>.<16 hex>", within the 64 characters the request
+# codec allows a trade id (so a longer one could never be amended or canceled).
+TRADE_ID = r"^[A-Za-z0-9_\-:.]{1,47}\.[0-9a-f]{16}$"
 
 
 class NewTradeIn(BaseModel):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from brokerage.domain import events as ev
@@ -12,11 +13,12 @@ from brokerage.domain import events as ev
 from .. import views
 from ..deps import Caller, Ctx, cached_json
 from ..errors import ApiError, for_read, for_write
-from ..models import CashIn, HoldingsOut, Pending, WalletOut
+from ..models import ID, CashIn, HoldingsOut, Pending, WalletOut
 from ..money import to_minor
 from ..submit import submit
 
 router = APIRouter(prefix="/v1/traders", tags=["wallet"])
+TraderId = Annotated[str, Path(pattern=ID)]  # as the workers' codec checks it
 
 
 async def _state(ctx: Ctx, trader_id: str) -> dict[str, object]:
@@ -28,14 +30,14 @@ async def _state(ctx: Ctx, trader_id: str) -> dict[str, object]:
 
 @router.get("/{trader_id}/wallet",
             responses=for_read(WalletOut))
-async def wallet(trader_id: str, request: Request, ctx: Ctx, who: Caller) -> Response:
+async def wallet(trader_id: TraderId, request: Request, ctx: Ctx, who: Caller) -> Response:
     who.require_trader(trader_id)
     return cached_json(request, views.wallet_json(await _state(ctx, trader_id)))
 
 
 @router.get("/{trader_id}/holdings",
             responses=for_read(HoldingsOut))
-async def holdings(trader_id: str, request: Request, ctx: Ctx, who: Caller) -> Response:
+async def holdings(trader_id: TraderId, request: Request, ctx: Ctx, who: Caller) -> Response:
     who.require_trader(trader_id)
     w = views.wallet_json(await _state(ctx, trader_id))
     return cached_json(request, {"trader_id": trader_id, "holdings": w["holdings"]})
@@ -56,13 +58,13 @@ async def _cash(trader_id: str, body: CashIn, ctx: Ctx, cls: type[ev.Deposit | e
 
 @router.post("/{trader_id}/deposits", status_code=201,
              responses=for_write(201, WalletOut, Pending))
-async def deposit(trader_id: str, body: CashIn, ctx: Ctx, who: Caller) -> JSONResponse:
+async def deposit(trader_id: TraderId, body: CashIn, ctx: Ctx, who: Caller) -> JSONResponse:
     who.require_admin()
     return await _cash(trader_id, body, ctx, ev.Deposit)
 
 
 @router.post("/{trader_id}/withdrawals", status_code=201,
              responses=for_write(201, WalletOut, Pending))
-async def withdraw(trader_id: str, body: CashIn, ctx: Ctx, who: Caller) -> JSONResponse:
+async def withdraw(trader_id: TraderId, body: CashIn, ctx: Ctx, who: Caller) -> JSONResponse:
     who.require_admin()
     return await _cash(trader_id, body, ctx, ev.Withdraw)
