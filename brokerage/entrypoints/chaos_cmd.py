@@ -4,6 +4,7 @@ then the verifier. Everything runs in a temporary directory and is stopped at th
 from __future__ import annotations
 
 import argparse
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,16 +27,20 @@ def main(args: argparse.Namespace, s: Settings) -> int:
     with Progress(transient=True) as bar:
         task = bar.add_task("requests", total=cfg.requests)
         result = own_broker_run(s, cfg, lambda done, total: bar.update(
-            task, completed=done, total=total))
+            task, completed=done, total=total), keep=args.keep)
     report(result, Console(width=140))
     return 1 if result.violations else 0
 
 
 def own_broker_run(s: Settings, cfg: ChaosConfig,
                    progress: Callable[[int, int], None] = lambda d, t: None,
-                   log_dir: str | None = None) -> ChaosResult:
-    """The whole run on a broker of its own, in a temporary directory removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="brokerage-chaos-") as tmp:
+                   log_dir: str | None = None, keep: bool = False) -> ChaosResult:
+    """The whole run on a broker of its own, in a temporary directory removed afterwards
+    (unless `keep`: then the broker's data, state and logs stay for a post-mortem)."""
+    tmp = tempfile.mkdtemp(prefix="brokerage-chaos-")
+    if keep:
+        print(f"keeping {tmp}", flush=True)
+    try:
         data, port = Path(tmp) / "kafka", free_port()
         info = kafka_cmd.start(s, port, data)
         settings = s.model_copy(update={
@@ -51,6 +56,9 @@ def own_broker_run(s: Settings, cfg: ChaosConfig,
             return run(settings, cfg, log_dir or tmp, restart_broker, progress)
         finally:
             broker.stop(data)
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def report(r: ChaosResult, console: Console) -> None:
@@ -71,7 +79,13 @@ def report(r: ChaosResult, console: Console) -> None:
         table.add_row(k, str(v))
     console.print(table)
     console.print("faults: " + ", ".join(r.faults.events))
-    for v in r.violations[:50]:
+    kinds: dict[str, int] = {}
+    for v in r.violations:
+        kind = v.split(": ", 1)[-1].split(" ")[0] if ": " in v else v[:30]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    if kinds:
+        console.print("violations by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
+    for v in r.violations[:20]:
         console.print(f"[red]violation[/red] {v}")
 
 
@@ -86,4 +100,5 @@ def add_parser(sub: Any) -> None:
     c.add_argument("--kills", type=int, default=4, help="worker kills at least")
     c.add_argument("--outage", type=float, default=4.0, help="exchange outage seconds")
     c.add_argument("--seed", type=int, default=1)
+    c.add_argument("--keep", action="store_true", help="keep data and logs for a post-mortem")
     c.set_defaults(fn=main)
