@@ -50,8 +50,11 @@ class KafkaBridge:
         self._thread.start()
 
     def reachable(self) -> bool:
+        # Ask through the producer: the consumer is busy in the response thread, and a
+        # metadata call on it from here waited for that thread (tens of seconds, whatever
+        # the timeout), which made /readyz time out.
         try:
-            self._consumer.list_topics(self._responses, timeout=2)
+            self._producer.list_topics(self._responses, timeout=2)
             return True
         except Exception:  # any client error means: not reachable now
             return False

@@ -127,11 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("action", choices=["check"])
     sc.set_defaults(fn=_schemas)
 
-    from brokerage.entrypoints import audit_cmd, chaos_cmd, dlq_cmd, tokens
+    from brokerage.entrypoints import audit_cmd, chaos_cmd, dlq_cmd, tokens, trade_cmd
 
     audit_cmd.add_parsers(sub)
     chaos_cmd.add_parser(sub)
     dlq_cmd.add_parser(sub)
+    trade_cmd.add_parser(sub)
     tokens.add_parser(sub)
     return p
 
