@@ -35,7 +35,6 @@ def create_app(settings: Settings, bootstrap: str, worker_id: str = "0") -> faus
         broker_commit_every=500,
         broker_session_timeout=settings.worker_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.worker_session_timeout_seconds / 3),
-        stream_wait_empty=False,
         web_in_thread=False,
         producer_max_request_size=1_200_000,  # above the dead-letter topic's message cap
         key_serializer="raw",  # we encode with our own Avro codec, and tables hold its bytes

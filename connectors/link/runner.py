@@ -7,6 +7,7 @@ import signal
 import threading
 from typing import Any
 
+import httpx
 from prometheus_client import start_http_server
 
 from brokerage.adapters.kafka import consumer, producer
@@ -64,7 +65,7 @@ def _reconcile_when_up(client: ExchangeClient, settings: Settings,
             diffs = reconcile(client, settings.worker_url_list(), resubmit)
             log.info("reconciliation done: %d difference(s)", len(diffs))
             return
-        except (ExchangeUnavailable, OSError) as exc:
+        except (ExchangeUnavailable, OSError, httpx.HTTPError) as exc:
             log.warning("reconciliation waits: %s", exc)
         except Exception:  # never take the connector down for a report
             log.exception("reconciliation failed")
