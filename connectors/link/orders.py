@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from confluent_kafka import Consumer, Message, Producer
+from confluent_kafka import Consumer, KafkaException, Message, Producer
 
 from brokerage.codec import avro
 from brokerage.codec.models import execution_to_record, order_from_record
@@ -17,6 +17,15 @@ from .client import ExchangeClient, ExchangeRefused, ExchangeUnavailable
 from .mapping import refusal_report, request_for
 
 log = logging.getLogger("brokerage.connector")
+
+
+def flushed(prod: Producer, stop: threading.Event) -> bool:
+    """Wait until everything produced is delivered (the broker may be restarting)."""
+    while prod.flush(5):
+        log.warning("waiting for the broker to take %d message(s)", len(prod))
+        if stop.is_set():
+            return False
+    return True
 
 
 class OrderPump:
@@ -29,10 +38,11 @@ class OrderPump:
         while not self.stop.is_set():
             batch = self.cons.consume(200, timeout=0.2)
             done = all(self.send(m) for m in batch if not m.error())
-            if batch and done:
-                if self.prod.flush(30):
-                    raise RuntimeError("could not publish connector output")
-                self.cons.commit(asynchronous=False)
+            if batch and done and flushed(self.prod, self.stop):
+                try:
+                    self.cons.commit(asynchronous=False)
+                except KafkaException as exc:  # e.g. the broker restarting: redelivered later
+                    log.warning("commit failed, the batch will be redelivered: %s", exc)
 
     def send(self, msg: Message) -> bool:
         """Deliver one order to the exchange; False only if stopped before it was."""

@@ -82,6 +82,8 @@ def pump(client: ExchangeClient, producer: Producer, topic: str, start_seq: int,
             producer.produce(topic, value, key=rep.trader_id.encode())
             seq = r["seq"]
         if page["reports"]:
-            if producer.flush(30):
-                raise RuntimeError("could not publish execution reports")
+            while producer.flush(5):  # the broker may be restarting: never skip ahead
+                log.warning("waiting for the broker to take execution reports")
+                if stop.is_set():
+                    return
             LAST_SEQ.set(seq)
