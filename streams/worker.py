@@ -35,7 +35,8 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
             key = msg.key if isinstance(msg.key, bytes) else None
             headers = envelope(msg.topic, msg.partition, msg.offset, int(msg.timestamp * 1000))
             # keyed: the same partitioner as the table, whichever one the producer used
-            await inputs.send(key=key, value=event.value, headers=headers,
+            # an empty value, not None: a null would be a tombstone and not reach the rules
+            await inputs.send(key=key, value=event.value or b"", headers=headers,
                               partition=None if key else msg.partition)
 
     @app.agent(inputs)
