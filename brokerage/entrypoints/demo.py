@@ -63,6 +63,9 @@ def _demo(url: str, settings: Settings) -> int:
         wallets = [http.get(f"/v1/traders/{n}-{run_id}/wallet").json()
                    for n in ("alice", "bob", "carol")]
         _print_wallets(console, wallets)
+        for _, t in final:  # leave no resting demo orders to block the next run's fills
+            if t.get("status") in ("NEW", "PARTIALLY_FILLED"):
+                http.delete(f"/v1/trades/{t['trade_id']}")
     rejected = [t for _, t in final if t.get("reason") == "INSUFFICIENT_FUNDS"]
     return 0 if rejected else 1
 
@@ -71,12 +74,13 @@ def _settled(http: httpx.Client, t: dict[str, Any]) -> dict[str, Any]:
     if "trade_id" not in t:
         return t
     deadline = time.monotonic() + 15
+    cur: dict[str, Any] = t
     while time.monotonic() < deadline:
-        cur: dict[str, Any] = http.get(f"/v1/trades/{t['trade_id']}").json()
-        if cur.get("status") in TERMINAL | {"NEW"}:
-            return cur
+        cur = http.get(f"/v1/trades/{t['trade_id']}").json()
+        if cur.get("status") in TERMINAL | {"NEW", "PARTIALLY_FILLED"}:
+            break  # settled, or resting at the exchange
         time.sleep(0.2)
-    return t
+    return cur
 
 
 def _print_trades(console: Console, rows: list[tuple[str, dict[str, Any]]]) -> None:
