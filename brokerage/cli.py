@@ -50,6 +50,14 @@ def _exchange_sim(args: argparse.Namespace, s: Settings) -> int:
     return 0
 
 
+def _sequencer(args: argparse.Namespace, s: Settings) -> int:
+    from brokerage.entrypoints.bootstrap import resolve
+    from streams.sequencer import run
+
+    run(s, resolve(s))
+    return 0
+
+
 def _connector(args: argparse.Namespace, s: Settings) -> int:
     from brokerage.entrypoints.bootstrap import resolve
     from connectors.link.runner import run
@@ -109,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("exchange-sim", help="the exchange simulator (a separate venue)")
     x.add_argument("--port", type=int, default=None)
     x.set_defaults(fn=_exchange_sim)
+
+    sub.add_parser("sequencer", help="merge requests and executions into the input log"
+                   ).set_defaults(fn=_sequencer)
 
     sub.add_parser("connector", help="exchange connector: orders -> exchange -> executions"
                    ).set_defaults(fn=_connector)

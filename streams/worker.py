@@ -1,4 +1,4 @@
-"""`brokerage worker`: the sequencer and the rules agent, thin glue around the handler."""
+"""`brokerage worker`: the rules agent over the merged input log; thin glue around the handler."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import faust
 
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
-from brokerage.service.handler import Out, StateCache, envelope, handle, source_of
+from brokerage.service.handler import Out, StateCache, handle, source_of
 
 from . import metrics
 from .app import create_app, raw_topic, trader_table
@@ -18,26 +18,12 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     refdata = refdata_mod.load(settings.refdata_path)
     table = trader_table(app, settings)
     cache = StateCache()
-    sources = raw_topic(app, settings.topic_requests, settings.topic_executions)
     inputs = raw_topic(app, settings.topic_inputs)
     outs = {
         Out.RESPONSES: raw_topic(app, settings.topic_responses),
         Out.ORDERS: raw_topic(app, settings.topic_orders),
         Out.DEAD_LETTERS: raw_topic(app, settings.topic_dead_letters),
     }
-
-    @app.agent(sources)
-    async def sequence(stream: faust.StreamT[bytes]) -> None:
-        """Merge requests and executions into one ordered log per trader: the order in which
-        the rules see them, so a replay of that log rebuilds exactly the same state."""
-        async for event in stream.events():
-            msg = event.message
-            key = msg.key if isinstance(msg.key, bytes) else None
-            headers = envelope(msg.topic, msg.partition, msg.offset, int(msg.timestamp * 1000))
-            # keyed: the same partitioner as the table, whichever one the producer used
-            # an empty value, not None: a null would be a tombstone and not reach the rules
-            await inputs.send(key=key, value=event.value or b"", headers=headers,
-                              partition=None if key else msg.partition)
 
     @app.agent(inputs)
     async def process(stream: faust.StreamT[bytes]) -> None:

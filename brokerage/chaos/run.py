@@ -62,6 +62,7 @@ def run(settings: Settings, cfg: ChaosConfig, log_dir: str | None,
     urls = settings.worker_url_list()
     try:
         procs.start("exchange-sim")
+        procs.start("sequencer")
         for role, args in workers.items():
             procs.start(role, *args)
         procs.start("connector")
@@ -101,7 +102,9 @@ def run(settings: Settings, cfg: ChaosConfig, log_dir: str | None,
 def quiescent(bootstrap: str, s: Settings) -> bool:
     """Nothing left to process anywhere, twice in a row a second apart."""
     def idle() -> bool:
-        worker = lag(bootstrap, s.app_id, [s.topic_requests, s.topic_executions, s.topic_inputs])
+        sequencer = lag(bootstrap, f"{s.app_id}-sequencer",
+                        [s.topic_requests, s.topic_executions])
+        worker = sequencer + lag(bootstrap, s.app_id, [s.topic_inputs])
         connector = lag(bootstrap, f"{s.app_id}-connector", [s.topic_orders])
         try:
             health = httpx.get(f"{s.exchange_url}/executions",

@@ -18,7 +18,7 @@ from brokerage.localkafka import broker
 from . import kafka_cmd
 from .processes import Processes
 
-ROLES = ("exchange-sim", "worker", "connector", "api")
+ROLES = ("exchange-sim", "sequencer", "worker", "connector", "api")
 
 
 @dataclass

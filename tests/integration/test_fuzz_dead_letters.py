@@ -109,9 +109,9 @@ def committed(bootstrap: str, group: str, topic: str) -> dict[int, int]:
 def wait_until_consumed(bootstrap: str, group: str, topic: str, timeout: float) -> dict[int, int]:
     """Wait until the group has committed the end of every partition (Faust commits every
     few seconds, after flushing what it produced). Returns the end offsets."""
-    ends = high_watermarks(bootstrap, topic)
     deadline = time.monotonic() + timeout
     while True:
+        ends = high_watermarks(bootstrap, topic)  # the input log still grows meanwhile
         lag = lags(committed(bootstrap, group, topic), ends)
         if not any(lag.values()):
             return ends
@@ -179,7 +179,10 @@ def test_fuzzed_requests_are_dead_lettered_once_or_answered_once(
     where = produce_all(bootstrap, cfg.topic_requests, msgs)
     produced = time.monotonic()
     try:
-        ends = wait_until_consumed(bootstrap, cfg.app_id, cfg.topic_requests, PROCESS_WAIT)
+        # the sequencer copies requests into the input log; the worker consumes that log
+        ends = wait_until_consumed(bootstrap, f"{cfg.app_id}-sequencer", cfg.topic_requests,
+                                   PROCESS_WAIT)
+        wait_until_consumed(bootstrap, cfg.app_id, cfg.topic_inputs, PROCESS_WAIT)
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n==== worker.log\n{worker_log_tail(tmp_path)}") from None
     assert sum(ends.values()) == len(msgs)
@@ -247,8 +250,8 @@ def test_fuzzed_requests_are_dead_lettered_once_or_answered_once(
     # ---- the worker survived all of it and is caught up ----
     worker = cfg.worker_url_list()[0]
     assert httpx.get(f"{worker}/healthz", timeout=5).status_code == 200, worker_log_tail(tmp_path)
-    lag = lags(committed(bootstrap, cfg.app_id, cfg.topic_requests),
-               high_watermarks(bootstrap, cfg.topic_requests))
+    lag = lags(committed(bootstrap, cfg.app_id, cfg.topic_inputs),
+               high_watermarks(bootstrap, cfg.topic_inputs))
     assert not any(lag.values()), f"lag {lag}"
     print(f"fuzz: produced in {produced - started:.1f}s, consumed in {consumed - produced:.1f}s, "
           f"checked in {time.monotonic() - consumed:.1f}s; {len(want_dead)} dead letters, "

@@ -1,0 +1,67 @@
+"""`brokerage sequencer`: merge requests and executions into one ordered log per trader.
+
+A plain confluent-kafka loop with manual commits, not a Faust agent: offsets are committed
+only after the copies are delivered. (As a Faust agent over two topics it lost ranges of
+executions around rebalances in chaos runs; see README.) Redelivered copies are harmless:
+the rules de-duplicate by request and execution id.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from confluent_kafka import KafkaException, Message, Producer
+
+from brokerage.adapters.kafka import consumer, producer
+from brokerage.config import Settings
+from brokerage.service.handler import envelope
+
+log = logging.getLogger("brokerage.sequencer")
+
+
+def forward(prod: Producer, topic: str, msg: Message) -> None:
+    key = msg.key()
+    headers: list[tuple[str, str | bytes | None]] = list(envelope(
+        msg.topic() or "", msg.partition() or 0, msg.offset() or 0, msg.timestamp()[1]))
+    value = msg.value() or b""  # not None: a null would be a tombstone, never reaching the rules
+    if key:
+        prod.produce(topic, value, key, headers=headers)
+    else:  # keyless: keep its place, the rules will dead-letter it
+        prod.produce(topic, value, key, partition=msg.partition() or 0, headers=headers)
+
+
+def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None) -> None:
+    stop = stop or _stop_on_signals()
+    prod = producer(bootstrap, **{"linger.ms": 2})
+    cons = consumer(bootstrap, f"{settings.app_id}-sequencer")
+    cons.subscribe([settings.topic_requests, settings.topic_executions])
+    log.info("sequencing %s + %s -> %s", settings.topic_requests, settings.topic_executions,
+             settings.topic_inputs)
+    try:
+        while not stop.is_set():
+            batch = [m for m in cons.consume(1000, timeout=0.1) if not m.error()]
+            if not batch:
+                continue
+            for msg in batch:
+                forward(prod, settings.topic_inputs, msg)
+                prod.poll(0)
+            while prod.flush(5):  # delivered before committed; the broker may be restarting
+                log.warning("waiting for the broker to take %d copies", len(prod))
+                if stop.is_set():
+                    return
+            try:
+                cons.commit(asynchronous=False)
+            except KafkaException as exc:  # redelivered to whoever owns it next: harmless
+                log.warning("commit failed: %s", exc)
+    finally:
+        prod.flush(10)
+        cons.close()
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
