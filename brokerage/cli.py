@@ -45,7 +45,8 @@ def _exchange_sim(args: argparse.Namespace, s: Settings) -> int:
     snapshot.parent.mkdir(parents=True, exist_ok=True)
     mm = MarketMakerConfig(s.exchange_mm_levels, s.exchange_mm_qty, s.exchange_mm_spacing_bps)
     run_sim(args.port or s.exchange_port, snapshot, s.exchange_seed, s.exchange_latency_ms,
-            s.exchange_reject_rate, s.exchange_error_rate, mm=mm, refdata_path=s.refdata_path,
+            s.exchange_reject_rate, s.exchange_error_rate, host=s.exchange_host, mm=mm,
+            refdata_path=s.refdata_path,
             fsync=s.exchange_fsync)
     return 0
 

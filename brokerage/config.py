@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     # How long a dead worker keeps its partitions before the group moves them (kill -9).
     worker_session_timeout_seconds: float = 10.0
 
+    exchange_host: str = "127.0.0.1"  # where the simulator listens
     exchange_port: int = 7070
     exchange_url: str = "http://127.0.0.1:7070"
     exchange_snapshot: Path | None = None  # None: <state_dir>/exchange.journal
