@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 
-from confluent_kafka import Producer, TopicPartition
+from confluent_kafka import KafkaException, Producer, TopicPartition
 from prometheus_client import Counter, Gauge
 
 from brokerage.adapters.kafka import consumer
@@ -26,7 +27,21 @@ GAPS = Counter("brokerage_connector_seq_gaps_total", "Gaps in the exchange's seq
 TAIL = 50  # messages read back per partition to find the last sequence number
 
 
-def last_published_seq(bootstrap: str, topic: str) -> int:
+def last_published_seq(bootstrap: str, topic: str, attempts: int = 30) -> int:
+    """The scan, retried: a broker that just started or moved a leader answers with
+    retriable errors (NOT_LEADER, coordinator loading) for a few seconds."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _scan(bootstrap, topic)
+        except KafkaException as exc:
+            if attempt == attempts:
+                raise
+            log.warning("connector: scanning %s failed (%s), retrying", topic, exc)
+            time.sleep(min(0.2 * attempt, 2.0))
+    raise AssertionError("unreachable")
+
+
+def _scan(bootstrap: str, topic: str) -> int:
     c = consumer(bootstrap, f"seq-scan-{uuid.uuid4().hex}")
     try:
         parts = c.list_topics(topic, timeout=30).topics[topic].partitions

@@ -30,7 +30,7 @@ from brokerage.config import Settings
 from brokerage.entrypoints.stack import stack
 from brokerage.entrypoints.tokens import bearer
 from tests.integration.conftest import Stack, stack_settings, trader
-from tests.integration.helpers import until
+from tests.integration.helpers import until, wait_status
 
 pytestmark = pytest.mark.integration
 
@@ -322,6 +322,7 @@ def test_authentication_and_authorisation(api: Stack) -> None:
     a, b = funded(s, cash="5000.00"), funded(s, cash="5000.00")
     with as_trader(s, b) as cb:
         b_trade = placed(order(cb, b, "BUY", "AAPL", 1, "100.00"))
+    wait_status(s, b_trade, "NEW")  # acknowledged by the exchange before A tries anything
     secret = s.settings.auth_secret.get_secret_value()
     wallet_url = f"/v1/traders/{a}/wallet"
 
