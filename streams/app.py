@@ -9,7 +9,7 @@ from faust.types import TableT
 
 from brokerage.config import Settings
 
-from . import codecs
+from . import codecs, faust_fixes
 
 # Faust app constructor settings that matter for correctness, with why.
 GUARANTEE = "at_least_once"  # effects are idempotent in the domain; see README
@@ -17,6 +17,7 @@ GUARANTEE = "at_least_once"  # effects are idempotent in the domain; see README
 
 def create_app(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App:
     codecs.register()
+    faust_fixes.install()
     datadir = Path(settings.state_dir).resolve() / "workers" / worker_id
     datadir.parent.mkdir(parents=True, exist_ok=True)
     app = faust.App(

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 
-from confluent_kafka import KafkaException, Message, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from brokerage.adapters.kafka import consumer, producer
 from brokerage.config import Settings
@@ -21,15 +22,17 @@ from brokerage.service.handler import envelope
 log = logging.getLogger("brokerage.sequencer")
 
 
-def forward(prod: Producer, topic: str, msg: Message) -> None:
+def forward(prod: Producer, topic: str, msg: Message,
+            on_delivery: Callable[[KafkaError | None, Message], None] | None = None) -> None:
     key = msg.key()
     headers: list[tuple[str, str | bytes | None]] = list(envelope(
         msg.topic() or "", msg.partition() or 0, msg.offset() or 0, msg.timestamp()[1]))
     value = msg.value() or b""  # not None: a null would be a tombstone, never reaching the rules
     if key:
-        prod.produce(topic, value, key, headers=headers)
+        prod.produce(topic, value, key, headers=headers, on_delivery=on_delivery)
     else:  # keyless: keep its place, the rules will dead-letter it
-        prod.produce(topic, value, key, partition=msg.partition() or 0, headers=headers)
+        prod.produce(topic, value, key, partition=msg.partition() or 0, headers=headers,
+                     on_delivery=on_delivery)
 
 
 def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None) -> None:
@@ -39,18 +42,29 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     cons.subscribe([settings.topic_requests, settings.topic_executions])
     log.info("sequencing %s + %s -> %s", settings.topic_requests, settings.topic_executions,
              settings.topic_inputs)
+    failed: list[KafkaError] = []
+
+    def note_failure(err: KafkaError | None, _msg: Message) -> None:
+        if err is not None:
+            failed.append(err)
+
     try:
         while not stop.is_set():
             batch = [m for m in cons.consume(1000, timeout=0.1) if not m.error()]
             if not batch:
                 continue
+            failed.clear()
             for msg in batch:
-                forward(prod, settings.topic_inputs, msg)
+                forward(prod, settings.topic_inputs, msg, note_failure)
                 prod.poll(0)
             while prod.flush(5):  # delivered before committed; the broker may be restarting
                 log.warning("waiting for the broker to take %d copies", len(prod))
                 if stop.is_set():
                     return
+            if failed:  # never commit past a copy that was not written: take the batch again
+                log.error("%d copies failed (%s); re-reading the batch", len(failed), failed[0])
+                rewind(cons, batch)
+                continue
             try:
                 cons.commit(asynchronous=False)
             except KafkaException as exc:  # redelivered to whoever owns it next: harmless
@@ -58,6 +72,14 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     finally:
         prod.flush(10)
         cons.close()
+
+
+def rewind(cons: Consumer, batch: list[Message]) -> None:
+    first: dict[tuple[str, int], int] = {}
+    for m in batch:
+        first.setdefault((m.topic() or "", m.partition() or 0), m.offset() or 0)
+    for (topic, partition), offset in first.items():
+        cons.seek(TopicPartition(topic, partition, offset))
 
 
 def _stop_on_signals() -> threading.Event:

@@ -1,0 +1,49 @@
+"""A fix to faust-streaming 0.15.3 that our processing guarantee depends on.
+
+Table writes reach Kafka through faust's ProducerBuffer (`send_soon`). Before committing input
+offsets, faust flushes the producer, but `ProducerBuffer.flush` returns as soon as 0.1 s pass
+without a message sent, and does not count the message being handed over at that moment. So
+while the broker is slow or restarting, offsets get committed ahead of changelog writes that
+are still queued; a kill -9 then loses those writes and a new owner applies later inputs to a
+stale trader state (seen in `brokerage chaos`). Here flush waits until the buffer is empty and
+nothing is in hand, however long that takes; the aiokafka flush that follows then waits for
+delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from faust.transport.producer import ProducerBuffer
+
+_original_send_pending = ProducerBuffer._send_pending
+_installed = False
+
+
+async def _send_pending(self: Any, fut: Any) -> None:
+    self._brokerage_in_hand = getattr(self, "_brokerage_in_hand", 0) + 1
+    try:
+        await _original_send_pending(self, fut)
+    finally:
+        self._brokerage_in_hand -= 1
+
+
+async def _flush(self: Any) -> None:
+    while self.size or getattr(self, "_brokerage_in_hand", 0):
+        if self.state != "running":
+            raise RuntimeError("Cannot flush: Producer not Running")
+        self.message_sent.clear()
+        try:
+            await asyncio.wait_for(self.message_sent.wait(), timeout=0.5)
+        except TimeoutError:
+            continue  # the broker may be restarting: keep waiting, never commit ahead
+
+
+def install() -> None:
+    """Patch ProducerBuffer before any app creates one (its task binds _send_pending)."""
+    global _installed
+    if not _installed:
+        ProducerBuffer._send_pending = _send_pending  # type: ignore[method-assign]
+        ProducerBuffer.flush = _flush  # type: ignore[method-assign]
+        _installed = True

@@ -1,0 +1,42 @@
+"""faust's producer buffer flush must not return while table writes are still queued or in
+hand: offsets are committed right after it (see streams/faust_fixes.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import faust
+from faust.types.tuples import FutureMessage
+
+from streams import faust_fixes
+
+
+class SlowChannel:
+    """Hands a message to the client slowly, as while the broker restarts."""
+
+    def __init__(self) -> None:
+        self.published = 0
+
+    async def publish_message(self, fut: FutureMessage, wait: bool = False) -> None:
+        await asyncio.sleep(0.3)
+        self.published += 1
+
+
+async def _flush_with_slow_handover(n: int) -> int:
+    app = faust.App("flush-test", broker="kafka://127.0.0.1:1")
+    buffer = app.producer.buffer
+    await buffer.start()
+    try:
+        channel = SlowChannel()
+        for _ in range(n):
+            buffer.put(FutureMessage(SimpleNamespace(channel=channel)))  # type: ignore[arg-type]
+        await buffer.flush()
+        return channel.published
+    finally:
+        await buffer.stop()
+
+
+def test_flush_waits_until_every_queued_write_is_handed_over() -> None:
+    faust_fixes.install()
+    assert asyncio.run(_flush_with_slow_handover(4)) == 4
