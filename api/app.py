@@ -20,7 +20,7 @@ from . import errors
 from .bridge import KafkaBridge
 from .deps import Context
 from .ratelimit import TokenBuckets
-from .routes import trades, wallet
+from .routes import statements, trades, wallet
 from .tables import TableReader
 
 Scope = MutableMapping[str, Any]
@@ -85,6 +85,8 @@ def create_app(settings: Settings, bootstrap: str) -> FastAPI:
     errors.install(app)
     app.include_router(trades.router)
     app.include_router(wallet.router)
+    if (dsn := statements.reporting_dsn(settings)) is not None:  # only with a reporting store
+        app.include_router(statements.router(dsn))
 
     @app.get("/healthz", tags=["probes"])
     async def healthz() -> dict[str, str]:

@@ -146,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     dlq_cmd.add_parser(sub)
     trade_cmd.add_parser(sub)
     tokens.add_parser(sub)
+
+    from brokerage.entrypoints import postgres_cmd, reporting_cmd, sink_cmd
+
+    postgres_cmd.add_parser(sub)
+    sink_cmd.add_parser(sub)
+    reporting_cmd.add_parsers(sub)
     return p
 
 

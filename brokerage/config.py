@@ -73,6 +73,14 @@ class Settings(BaseSettings):
 
     refdata_path: Path | None = None  # None: the reference data shipped in brokerage/domain
 
+    # The reporting store (PostgreSQL, fed by `brokerage sink postgres`). None: the local
+    # server in <state_dir>/postgres (`brokerage postgres start`; `brokerage up` starts it).
+    postgres_dsn: SecretStr | None = None
+    postgres_port: int = 5433
+    sink_group_id: str = ""  # empty: "<app_id>-sink-postgres"
+    sink_batch_size: int = 2000
+    sink_crash_after_batches: int = 0  # fault injection (tests): SIGKILL itself before commit
+
     def to_env(self) -> dict[str, str]:
         """These settings as environment variables, for child processes."""
         env = {}
@@ -91,6 +99,10 @@ class Settings(BaseSettings):
     @property
     def kafka_data_dir(self) -> Path:
         return self.state_dir / "kafka"
+
+    @property
+    def postgres_data_dir(self) -> Path:
+        return self.state_dir / "postgres"
 
 
 @lru_cache(maxsize=1)

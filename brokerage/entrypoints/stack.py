@@ -10,12 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
+from pydantic import SecretStr
 
+from brokerage import localpg
 from brokerage.adapters.kafka import create_topics, topic_configs, topic_names
 from brokerage.config import Settings
 from brokerage.localkafka import broker
 
-from . import kafka_cmd
+from . import kafka_cmd, postgres_cmd
 from .processes import Processes
 
 ROLES = ("exchange-sim", "sequencer", "worker", "connector", "api")
@@ -33,12 +35,14 @@ class Running:
 
 @contextmanager
 def stack(settings: Settings, log_dir: str | None = None,
-          extra: Sequence[Sequence[str]] = ()) -> Iterator[Running]:
+          extra: Sequence[Sequence[str]] = (), reporting: bool = False) -> Iterator[Running]:
     """Run the stack until the block ends; everything started here is stopped on exit.
 
     `extra` starts more processes before waiting, each as (role, *args): e.g.
     ("worker-1", "--id", "1", "--web-port", "6067") for a second worker, whose URL must then
-    be in settings.worker_urls too (readiness waits for every listed worker)."""
+    be in settings.worker_urls too (readiness waits for every listed worker).
+
+    `reporting` adds the PostgreSQL sink, and a local PostgreSQL unless a DSN is set."""
     started_broker = False
     bootstrap = settings.kafka_bootstrap_servers
     if not bootstrap:
@@ -50,11 +54,16 @@ def stack(settings: Settings, log_dir: str | None = None,
         bootstrap = info.bootstrap
     procs = Processes(settings.model_copy(update={"kafka_bootstrap_servers": bootstrap}),
                       log_dir)
+    started_pg = False
     try:
+        if reporting:
+            started_pg = _start_postgres(procs)
         create_topics(bootstrap, topic_names(settings), settings.partitions,
                       configs=topic_configs(settings))
         for role in ROLES:
             procs.start(role)
+        if reporting:
+            procs.start("sink", "postgres")
         for role, *args in extra:
             procs.start(role, *args)
         running = Running(f"http://{settings.api_host}:{settings.api_port}", procs)
@@ -62,9 +71,24 @@ def stack(settings: Settings, log_dir: str | None = None,
         yield running
     finally:
         procs.stop_all()
+        if started_pg:
+            localpg.stop(settings.postgres_data_dir)
+            print("stopped PostgreSQL", flush=True)
         if started_broker:
             broker.stop(settings.kafka_data_dir.resolve())
             print("stopped Kafka", flush=True)
+
+
+def _start_postgres(procs: Processes) -> bool:
+    """The local PostgreSQL unless a DSN is configured; True if it was started here."""
+    s = procs.settings
+    if s.postgres_dsn is not None:
+        return False
+    started = localpg.status(s.postgres_data_dir) is None
+    procs.settings = s.model_copy(update={"postgres_dsn": SecretStr(postgres_cmd.start(s))})
+    if started:
+        print(f"started PostgreSQL in {s.postgres_data_dir}", flush=True)
+    return started
 
 
 def wait_ready(running: Running, timeout: float = 120) -> None:
@@ -92,7 +116,7 @@ def up(settings: Settings) -> int:
         stop = True
 
     signal.signal(signal.SIGTERM, _stop)
-    with stack(settings) as running:
+    with stack(settings, reporting=True) as running:
         print(f"brokerage is up: API {running.url}, exchange {settings.exchange_url} "
               "(Ctrl-C to stop)", flush=True)
         try:

@@ -1,0 +1,74 @@
+"""Apply a batch of trader-inputs messages to the sink's copy of the traders' states.
+
+The same decoding and the same pure rules (core.apply) as the worker, on the same ordered
+log, so the states, and the outputs the rows are made of, are the ones the worker has."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from brokerage.codec import avro
+from brokerage.codec.models import MalformedRecord
+from brokerage.domain import core
+from brokerage.domain.refdata import RefData
+from brokerage.domain.state import TraderState
+from brokerage.service.handler import decode_event, source_of
+
+from .project import Rows, project
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One trader-inputs message, as the consumer gave it."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+    timestamp_ms: int
+
+    @classmethod
+    def of(cls, m: Any) -> Input:
+        """From a confluent_kafka Message."""
+        headers = [(k, v or b"") for k, v in (m.headers() or [])]
+        return cls(m.topic() or "", m.partition() or 0, m.offset() or 0, m.key(), m.value(),
+                   headers, m.timestamp()[1])
+
+
+@dataclass
+class Batch:
+    rows: Rows = field(default_factory=Rows)
+    states: dict[str, tuple[TraderState, int]] = field(default_factory=dict)  # changed ones
+    next_offsets: dict[int, int] = field(default_factory=dict)
+    inputs: int = 0
+    unusable: int = 0  # dead-lettered by the worker: nothing to record
+
+
+def apply_batch(inputs: Iterable[Input], known: dict[str, TraderState], refdata: RefData,
+                executions_topic: str) -> Batch:
+    """`known`: the states before the batch (never changed); the batch has the new ones."""
+    batch = Batch()
+    for msg in inputs:
+        batch.inputs += 1
+        batch.next_offsets[msg.partition] = msg.offset + 1
+        src = source_of(msg.headers, msg.topic, msg.partition, msg.offset, msg.timestamp_ms,
+                        executions_topic)
+        try:
+            event = decode_event(src, msg.key, msg.value or b"")
+        except (avro.DecodeError, MalformedRecord):
+            batch.unusable += 1
+            continue
+        event = replace(event, at_ms=src.timestamp_ms)
+        trader = event.trader_id
+        mine = batch.states.get(trader)
+        old = mine[0] if mine else known.get(trader) or TraderState(trader)
+        new, outputs = core.apply(old, event, refdata)
+        if new is old:  # a duplicate, or a report the rules refused: nothing changed
+            continue
+        project(batch.rows, old, new, event, outputs, src, msg.partition, msg.offset, refdata)
+        batch.states[trader] = (new, msg.offset)
+    return batch
