@@ -17,6 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from brokerage.config import Settings
 
 from . import errors
+from .alpaca import Alpaca
+from .alpaca import router as alpaca_router
 from .bridge import KafkaBridge
 from .deps import Context
 from .ratelimit import TokenBuckets
@@ -76,7 +78,9 @@ def create_app(settings: Settings, bootstrap: str) -> FastAPI:
             TokenBuckets(settings.rate_trader_per_second, settings.rate_trader_burst, "trader"),
             TokenBuckets(settings.rate_ip_per_second, settings.rate_ip_burst, "ip"),
         )
+        app.state.alpaca = await Alpaca.start(settings, bootstrap)
         yield
+        await app.state.alpaca.close()
         await asyncio.to_thread(bridge.close)
         await app.state.ctx.tables.close()
 
@@ -85,6 +89,7 @@ def create_app(settings: Settings, bootstrap: str) -> FastAPI:
     errors.install(app)
     app.include_router(trades.router)
     app.include_router(wallet.router)
+    app.include_router(alpaca_router)  # /v2 and /stream: the Alpaca-compatible facade
     if (dsn := statements.reporting_dsn(settings)) is not None:  # only with a reporting store
         app.include_router(statements.router(dsn))
 

@@ -139,8 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("action", choices=["check"])
     sc.set_defaults(fn=_schemas)
 
-    from brokerage.entrypoints import audit_cmd, chaos_cmd, dlq_cmd, tokens, trade_cmd
+    from brokerage.entrypoints import apikey_cmd, audit_cmd, chaos_cmd, dlq_cmd, tokens, trade_cmd
 
+    apikey_cmd.add_parser(sub)
     audit_cmd.add_parsers(sub)
     chaos_cmd.add_parser(sub)
     dlq_cmd.add_parser(sub)

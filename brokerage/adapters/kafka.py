@@ -44,6 +44,7 @@ def topic_names(settings: Settings) -> list[str]:
         settings.topic_executions,
         settings.topic_dead_letters,
         settings.topic_inputs,
+        settings.topic_api_keys,
     ]
 
 
@@ -63,6 +64,7 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
         settings.topic_inputs: {**forever, "max.message.bytes": str(MAX_INPUT_BYTES + 1000)},
         settings.topic_orders: inputs,
         settings.topic_dead_letters: {"max.message.bytes": str(MAX_DEAD_LETTER_BYTES)},
+        settings.topic_api_keys: {"cleanup.policy": "compact"},  # the latest record per key
     }
 
 
