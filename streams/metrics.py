@@ -18,3 +18,5 @@ APPLY_SECONDS = Histogram(
     "brokerage_apply_seconds", "Time to decode, apply and store one event",
     buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5),
 )
+INPUT_GAPS = Counter("brokerage_worker_input_gaps_total",
+                     "Holes in the input offsets that faust handed over (then the worker restarts)")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import os
+from typing import Any
+
 import faust
+from faust.types import TP
 
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
@@ -10,7 +15,10 @@ from brokerage.service.handler import Out, StateCache, handle, source_of
 
 from . import metrics
 from .app import create_app, raw_topic, trader_table
+from .continuity import RESTART_EXIT_CODE, InputContinuity
 from .web import register
+
+log = logging.getLogger("brokerage.worker")
 
 
 def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App:
@@ -25,10 +33,19 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
         Out.DEAD_LETTERS: raw_topic(app, settings.topic_dead_letters),
     }
 
+    continuity = InputContinuity(lambda p: committed_offset(app, settings.topic_inputs, p))
+
+    @app.on_partitions_assigned.connect
+    async def _on_assigned(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
+        continuity.forget()
+
     @app.agent(inputs)
     async def process(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             msg = event.message
+            missing = continuity.gap(msg.partition, msg.offset)
+            if missing is not None:
+                skipped(settings.topic_inputs, msg.partition, missing, msg.offset)
             src = source_of(msg.headers, msg.topic, msg.partition, msg.offset,
                             int(msg.timestamp * 1000), settings.topic_executions)
             with metrics.APPLY_SECONDS.time():
@@ -45,6 +62,21 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
 
     register(app, table, settings, worker_id)
     return app
+
+
+def committed_offset(app: faust.App, topic: str, partition: int) -> int | None:
+    offset = app.consumer._committed_offset.get(TP(topic, partition))  # type: ignore[attr-defined]
+    return int(offset) if offset is not None else None
+
+
+def skipped(topic: str, partition: int, missing: int, got: int) -> None:
+    """Never apply or acknowledge past a hole: exit before this event is acked, so the next
+    owner reads from the last commit, which is at or before the hole."""
+    metrics.INPUT_GAPS.inc()
+    log.error("input gap: %s[%d] jumped from %d to %d; restarting to re-read", topic,
+              partition, missing, got)
+    logging.shutdown()
+    os._exit(RESTART_EXIT_CODE)
 
 
 def run(settings: Settings, bootstrap: str, worker_id: str = "0") -> None:

@@ -30,9 +30,8 @@ def workers_ready(urls: list[str]) -> bool:
 def kill_and_restart_worker(procs: Processes, workers: dict[str, list[str]], urls: list[str],
                             rng: random.Random, log: FaultLog) -> None:
     role = rng.choice(sorted(workers))
-    procs.kill(role, signal.SIGKILL)
     t0 = time.monotonic()
-    procs.start(role, *workers[role])
+    procs.kill_and_start(role, signal.SIGKILL)
     while not workers_ready(urls) and time.monotonic() - t0 < 120:
         time.sleep(0.2)
     log.recovery_seconds.append(time.monotonic() - t0)

@@ -79,6 +79,7 @@ def run(settings: Settings, cfg: ChaosConfig, log_dir: str | None,
             prod.produce(settings.topic_requests, m.value, m.key)
             prod.poll(0)
             if i % 200 == 0:
+                procs.check()  # restarts a worker that asked to re-read its inputs
                 progress(i, len(msgs))
                 ahead = i / cfg.rate - (time.monotonic() - t0)
                 if ahead > 0:
@@ -94,6 +95,7 @@ def run(settings: Settings, cfg: ChaosConfig, log_dir: str | None,
         result.settle_seconds = time.monotonic() - t1
         report = verify(bootstrap, settings, refdata_mod.load(settings.refdata_path))
         result.violations, result.counts = report.violations, report.counts
+        result.counts["worker self-restarts (input gaps)"] = len(procs.restarts)
         return result
     finally:
         procs.stop_all()

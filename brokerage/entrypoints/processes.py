@@ -6,10 +6,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import IO
 
 from brokerage.config import Settings
+from streams.continuity import RESTART_EXIT_CODE  # a worker asking to be started again
 
 
 @dataclass
@@ -18,6 +20,9 @@ class Processes:
     log_dir: str | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
+    _args: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    restarts: list[str] = field(default_factory=list)
+    _lock: threading.RLock = field(default_factory=threading.RLock)  # chaos kills from a thread
 
     def start(self, role: str, *args: str) -> subprocess.Popen[bytes]:
         """Start `brokerage <role> <args>`; `role` names it (e.g. "worker-1")."""
@@ -30,6 +35,7 @@ class Processes:
         p = subprocess.Popen([sys.executable, "-m", "brokerage.cli", command, *args], env=env,
                              stdout=out, stderr=subprocess.STDOUT if out else None)
         self.procs[role] = p
+        self._args[role] = args
         return p
 
     def kill(self, role: str, sig: int = signal.SIGKILL) -> None:
@@ -37,10 +43,24 @@ class Processes:
         p.send_signal(sig)
         p.wait(30)
 
+    def kill_and_start(self, role: str, sig: int = signal.SIGKILL) -> None:
+        with self._lock:
+            self.kill(role, sig)
+            self.start(role, *self._args[role])
+
     def check(self) -> None:
-        for role, p in self.procs.items():
-            if p.poll() is not None:
+        """Raise if a child died, but start again one that asked for it."""
+        with self._lock:
+            self._check()
+
+    def _check(self) -> None:
+        for role, p in list(self.procs.items()):
+            if p.poll() is None:
+                continue
+            if p.returncode != RESTART_EXIT_CODE:
                 raise RuntimeError(f"{role} exited with {p.returncode}")
+            self.restarts.append(role)
+            self.start(role, *self._args[role])
 
     def stop_all(self) -> None:
         for p in reversed(list(self.procs.values())):
