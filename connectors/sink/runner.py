@@ -51,7 +51,9 @@ class Sink:
         if applied:
             log.info("applied migrations %s", applied)
         group = settings.sink_group_id or f"{settings.app_id}-sink-postgres"
-        self.consumer: Consumer = consumer(bootstrap, group)
+        # A killed sink holds its partitions until its session times out: as short as a worker's.
+        timeout_ms = int(settings.worker_session_timeout_seconds * 1000)
+        self.consumer: Consumer = consumer(bootstrap, group, **{"session.timeout.ms": timeout_ms})
         self.positions: dict[int, int | None] = {}  # per assigned partition: the DB's offset
         self.cache: dict[str, TraderState] = {}
         self.stats = Stats()
