@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
+from brokerage.adapters.group import GroupMember
 from brokerage.adapters.kafka import consumer, producer
 from brokerage.config import Settings
 from brokerage.service.handler import envelope
@@ -38,8 +39,8 @@ def forward(prod: Producer, topic: str, msg: Message,
 def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None) -> None:
     stop = stop or _stop_on_signals()
     prod = producer(bootstrap, **{"linger.ms": 2})
-    cons = consumer(bootstrap, f"{settings.app_id}-sequencer")
-    cons.subscribe([settings.topic_requests, settings.topic_executions])
+    member = GroupMember(lambda: consumer(bootstrap, f"{settings.app_id}-sequencer"),
+                         [settings.topic_requests, settings.topic_executions])
     log.info("sequencing %s + %s -> %s", settings.topic_requests, settings.topic_executions,
              settings.topic_inputs)
     failed: list[KafkaError] = []
@@ -50,7 +51,7 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
 
     try:
         while not stop.is_set():
-            batch = [m for m in cons.consume(1000, timeout=0.1) if not m.error()]
+            batch = [m for m in member.consume(1000, timeout=0.1) if not m.error()]
             if not batch:
                 continue
             failed.clear()
@@ -63,15 +64,15 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
                     return
             if failed:  # never commit past a copy that was not written: take the batch again
                 log.error("%d copies failed (%s); re-reading the batch", len(failed), failed[0])
-                rewind(cons, batch)
+                rewind(member.consumer, batch)
                 continue
             try:
-                cons.commit(asynchronous=False)
+                member.consumer.commit(asynchronous=False)
             except KafkaException as exc:  # redelivered to whoever owns it next: harmless
                 log.warning("commit failed: %s", exc)
     finally:
         prod.flush(10)
-        cons.close()
+        member.close()
 
 
 def rewind(cons: Consumer, batch: list[Message]) -> None:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from confluent_kafka import Consumer, KafkaException, Message, Producer
+from confluent_kafka import KafkaException, Message, Producer
 
+from brokerage.adapters.group import GroupMember
 from brokerage.codec import avro
 from brokerage.codec.models import execution_to_record, order_from_record
 from brokerage.service.handler import Source, dead_letter
@@ -29,7 +30,7 @@ def flushed(prod: Producer, stop: threading.Event) -> bool:
 
 
 class OrderPump:
-    def __init__(self, cons: Consumer, client: ExchangeClient, prod: Producer,
+    def __init__(self, cons: GroupMember, client: ExchangeClient, prod: Producer,
                  executions: str, dead_letters: str, stop: threading.Event) -> None:
         self.cons, self.client, self.prod = cons, client, prod
         self.executions, self.dead_letters, self.stop = executions, dead_letters, stop
@@ -40,7 +41,7 @@ class OrderPump:
             done = all(self.send(m) for m in batch if not m.error())
             if batch and done and flushed(self.prod, self.stop):
                 try:
-                    self.cons.commit(asynchronous=False)
+                    self.cons.consumer.commit(asynchronous=False)
                 except KafkaException as exc:  # e.g. the broker restarting: redelivered later
                     log.warning("commit failed, the batch will be redelivered: %s", exc)
 

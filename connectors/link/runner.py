@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from prometheus_client import start_http_server
 
+from brokerage.adapters.group import GroupMember
 from brokerage.adapters.kafka import consumer, producer
 from brokerage.codec.models import order_from_record
 from brokerage.config import Settings
@@ -32,9 +33,9 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     client = ExchangeClient(settings.exchange_url, breaker)
     prod = producer(bootstrap)
     # Outages can hold one batch for long: stay in the group meanwhile.
-    cons = consumer(bootstrap, f"{settings.app_id}-connector",
-                    **{"max.poll.interval.ms": 3_600_000})
-    cons.subscribe([settings.topic_orders])
+    cons = GroupMember(lambda: consumer(bootstrap, f"{settings.app_id}-connector",
+                                        **{"max.poll.interval.ms": 3_600_000}),
+                       [settings.topic_orders])
     start = last_published_seq(bootstrap, settings.topic_executions)
     log.info("connector: exchange %s, resuming executions after seq %d",
              settings.exchange_url, start)
