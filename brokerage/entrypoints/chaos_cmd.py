@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,12 @@ from brokerage.localkafka import broker, free_port
 from . import kafka_cmd
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt  # unwinds through the finally blocks that stop every child
+
+
 def main(args: argparse.Namespace, s: Settings) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     cfg = ChaosConfig(args.requests, args.traders, args.workers, args.rate, args.kill_every,
                       args.kills, args.outage, args.seed)
     with Progress(transient=True) as bar:
