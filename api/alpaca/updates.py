@@ -84,7 +84,10 @@ class TradeUpdates:
         responses, executions = self._topics
         while not self._stop.is_set():
             for msg in self._consumer.consume(200, timeout=0.05):
-                if msg.error():
+                # Both topics are keyed by trader: nobody listening, nothing to decode (an
+                # ack that was skipped so is inferred once its wait is over).
+                if msg.error() or (msg.key() or b"").decode("utf-8", "replace") not in (
+                        self._listeners):
                     continue
                 try:
                     if msg.topic() == executions:
