@@ -43,7 +43,7 @@ def statement_json(s: Statement) -> dict[str, Any]:
 
 def statement_text(s: Statement) -> str:
     def bal(b: Balances) -> str:
-        held = ", ".join(f"{sym} {a}+{k} blocked" for sym, (a, k) in b.holdings.items())
+        held = ", ".join(f"{sym} {a} ({k} blocked)" for sym, (a, k) in b.holdings.items())
         return (f"cash {money(b.cash_total)} ({money(b.cash_available)} available, "
                 f"{money(b.cash_blocked)} blocked); holdings: {held or 'none'}")
 
