@@ -153,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     postgres_cmd.add_parser(sub)
     sink_cmd.add_parser(sub)
     reporting_cmd.add_parsers(sub)
+
+    from brokerage.entrypoints import bench_cmd
+
+    bench_cmd.add_parser(sub)
     return p
 
 

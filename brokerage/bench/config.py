@@ -1,0 +1,44 @@
+"""What one `brokerage bench` run does (the command line's choices, not process settings)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class BenchConfig:
+    requests: int = 20_000  # the closed-loop phase (maximum sustained rate)
+    rates: list[float] = field(default_factory=lambda: [1_000.0, 2_000.0, 5_000.0])
+    seconds: float = 5.0  # length of each open-loop phase
+    closed: bool = True
+    window: int = 2_000  # closed loop: requests in flight
+    traders: int = 1_000
+    workers: int = 1
+    partitions: int = 8
+    seed: int = 1
+    linger_ms: int = 1  # the load generator's producer
+    exchange_fsync: bool = False  # the venue is a stand-in for a remote exchange
+    skip_ceiling: bool = False
+    skip_postgres: bool = False
+    pg_connections: list[int] = field(default_factory=lambda: [2, 4, 8])
+    pg_batch: int = 20  # requests per pipelined transaction in the batched variant
+    pg_sync_commit: bool = False
+    scaling: bool = False
+    drain_timeout: float = 120.0
+    settle_timeout: float = 60.0
+    out: Path = Path("bench-results")
+    smoke: bool = False
+
+    @classmethod
+    def smoke_run(cls, out: Path) -> BenchConfig:
+        """A few seconds: every part runs once, on little data (CI)."""
+        return cls(requests=600, rates=[300.0], seconds=1.0, window=200, traders=50,
+                   pg_connections=[2], pg_batch=10, drain_timeout=60.0, settle_timeout=10.0,
+                   out=out, smoke=True)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["out"] = str(self.out)
+        return d

@@ -1,0 +1,98 @@
+"""The result as Markdown: one table of every measured phase (ours, the raw ceiling, the
+PostgreSQL variants), then the ratios and targets, the scaling figures if measured."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+HEAD = ("| run | phase | offered/s | validated/s | settled/s | p50 ms | p95 ms | p99 ms "
+        "| max ms | worker CPU % | worker RSS MB | max lag |")
+
+
+def _n(x: Any, digits: int = 0) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{x:,.{digits}f}"
+
+
+def _worker(p: dict[str, Any], prefix: str) -> tuple[str, str]:
+    procs = {r: v for r, v in p.get("processes", {}).items() if r.startswith(prefix)}
+    if not procs:
+        return "-", "-"
+    cpu = sum(v["cpu_mean_pct"] for v in procs.values())
+    return _n(cpu), _n(max(v["rss_max_mb"] for v in procs.values()))
+
+
+def phase_rows(run: str, phases: list[dict[str, Any]], prefix: str, settles: bool = True
+               ) -> list[str]:
+    out = []
+    for p in phases:
+        if "warm-up" in p["name"]:
+            continue
+        lat = p["latency"]
+        cpu, rss = _worker(p, prefix)
+        lag = max(p.get("lag_max", {}).values(), default=None)
+        settled = _n(p["settled_per_s"]) if settles and p.get("new_trades") else "-"
+        out.append(f"| {run} | {p['name']} | {_n(p['offered_per_s'])} "
+                   f"| {_n(p['validated_per_s'])} | {settled} | {_n(lat['p50_ms'], 1)} "
+                   f"| {_n(lat['p95_ms'], 1)} | {_n(lat['p99_ms'], 1)} | {_n(lat['max_ms'], 1)} "
+                   f"| {cpu} | {rss} | {_n(lag)} |")
+    return out
+
+
+def pg_rows(pg: dict[str, Any]) -> list[str]:
+    out = []
+    for v in pg.get("variants", []):
+        lat = v["latency"]
+        how = "1 tx per request" if v["batch"] <= 1 else f"{v['batch']} requests per tx"
+        out.append(f"| PostgreSQL | {v['connections']} conn, {how} | - | {_n(v['per_s'])} | - "
+                   f"| {_n(lat['p50_ms'], 1)} | {_n(lat['p95_ms'], 1)} | {_n(lat['p99_ms'], 1)} "
+                   f"| {_n(lat['max_ms'], 1)} | server {_n(v['server_cpu_cores'] * 100)} | - | - |")
+    return out
+
+
+def table(doc: dict[str, Any]) -> str:
+    """The phase table alone (README shows one)."""
+    lines = [HEAD, "|" + "---|" * 12]
+    lines += phase_rows("ours", doc["ours"].get("phases", []), "worker")
+    lines += phase_rows("raw ceiling", doc["ceiling"].get("phases", []), "passthrough", False)
+    lines += pg_rows(doc["postgres"])
+    return "\n".join(lines)
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    m, c, s = doc["machine"], doc["config"], doc["summary"]
+    pg = doc["postgres"]
+    out = [f"# brokerage bench, {doc['started_at']}", "",
+           f"{m['cpus']} CPUs, load average {m['load_before']} before the run; "
+           f"{c['workers']} worker(s), {c['partitions']} partitions, {c['traders']:,} traders, "
+           f"closed-loop window {c['window']:,}. Mix: "
+           + ", ".join(f"{k} {v:,}" for k, v in doc["mix"].items()) + ".", "",
+           table(doc), "",
+           f"Ratios (closed loop): ours / raw ceiling = {_n(s['ratio_vs_ceiling'], 2)}, "
+           f"ours / PostgreSQL = {_n(s['ratio_vs_postgres'], 2)} "
+           f"(PostgreSQL best variant, synchronous_commit "
+           f"{'on' if pg.get('synchronous_commit') else 'off'}"
+           f"{'; skipped: ' + pg['skipped'] if 'skipped' in pg else ''}).", "",
+           "| target | measured | met |", "|---|---|---|"]
+    for t in doc["targets"]:
+        met = {True: "yes", False: "no", None: "not measured"}[t["met"]]
+        digits = 2 if t["unit"] == "ratio" else (1 if t["unit"] == "ms" else 0)
+        out.append(f"| {t['target']} | {_n(t['measured'], digits)} {t['unit']} | {met} |")
+    if "scaling" in doc:
+        out += ["", scaling_md(doc["scaling"])]
+    return "\n".join(out) + "\n"
+
+
+def scaling_md(sc: dict[str, Any]) -> str:
+    out = ["| scaling run | validated/s | settled/s | p99 ms |", "|---|---|---|---|"]
+    for r in sc.get("throughput", []):
+        out.append(f"| {r['workers']} worker(s), {r['partitions']} partitions "
+                   f"| {_n(r['validated_per_s'])} | {_n(r['settled_per_s'])} "
+                   f"| {_n(r['p99_ms'], 1)} |")
+    out += ["", "| traders | RocksDB bytes/trader | worker RSS bytes/trader |", "|---|---|---|"]
+    for r in sc.get("state", []):
+        out.append(f"| {r['traders']:,} | {_n(r['disk_bytes_per_trader'])} "
+                   f"| {_n(r['rss_bytes_per_trader'])} |")
+    return "\n".join(out)

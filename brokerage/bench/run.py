@@ -1,0 +1,139 @@
+"""One `brokerage bench`: the raw ceiling and our stack on a broker (its own unless one is
+configured), then the PostgreSQL baseline once the broker is gone, then the three files."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from brokerage import localpg
+from brokerage.config import Settings
+from brokerage.domain import refdata as refdata_mod
+from brokerage.entrypoints import kafka_cmd
+from brokerage.localkafka import broker, free_port
+
+from .config import BenchConfig
+from .mix import build, kinds
+from .pgrun import run_postgres
+from .pipeline import Progress
+from .plot import plot
+from .report import markdown
+from .results import document
+from .runs import plan, run_ceiling, run_ours
+from .samplers import Sampler
+from .scaling import run_scaling
+
+
+@contextmanager
+def kafka(base: Settings, root: Path) -> Iterator[tuple[Settings, int | None]]:
+    """The configured broker, or one of our own in `root` for the block (and its pid)."""
+    if base.kafka_bootstrap_servers:
+        yield base, None
+        return
+    data = root / "kafka"
+    info = kafka_cmd.start(base, free_port(), data)
+    try:
+        yield base.model_copy(update={"kafka_bootstrap_servers": info.bootstrap}), info.pid
+    finally:
+        broker.stop(data)
+
+
+def bench(base: Settings, cfg: BenchConfig, progress: Progress,
+          state_traders: list[int] | None = None) -> dict[str, Any]:
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    machine: dict[str, Any] = {"cpus": os.cpu_count(), "platform": platform.platform(),
+               "python": platform.python_version(),
+               "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+    rd = refdata_mod.load(base.refdata_path)
+    sizes = sum(b - a for _, _, (a, b) in plan(cfg, 10**12))
+    work = build(sizes, cfg.traders, rd, cfg.seed)
+    root = Path(tempfile.mkdtemp(prefix="brokerage-bench-"))
+    ok, clock = False, Clock()
+    try:
+        with kafka(base, root) as (settings, pid):
+            clock.lap("broker")
+            sampler = Sampler(settings.kafka_bootstrap_servers)
+            if pid:
+                sampler.watch("kafka", pid)
+            sampler.start()
+            try:
+                ceiling = ({"skipped": "--skip-ceiling"} if cfg.skip_ceiling else run_ceiling(
+                    settings.kafka_bootstrap_servers, cfg, work, root, sampler, progress))
+                clock.lap("raw ceiling")
+                ours = run_ours(settings, cfg, work, root, sampler, progress)
+                clock.lap("ours")
+                scaling = (run_scaling(settings, cfg, rd, root, sampler, progress,
+                                       state_traders or [10_000, 100_000])
+                           if cfg.scaling else None)
+                clock.lap("scaling")
+            finally:
+                sampler.stop()
+        clock.lap("broker stop")
+        postgres = _postgres(cfg, work, rd, root, progress)
+        clock.lap("postgres")
+        ok = True
+    finally:
+        if ok:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print(f"bench failed; logs kept in {root}", flush=True)
+    machine["step_seconds"] = clock.laps
+    return document(started, machine, cfg.as_dict(), kinds(work.mix), ours, ceiling,
+                    postgres, scaling)
+
+
+class Clock:
+    """Wall seconds of each step of the run (reported: where the bench's own time goes)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._at = time.monotonic()
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps[name] = round(now - self._at, 1)
+        self._at = now
+
+
+def _postgres(cfg: BenchConfig, work: Any, rd: Any, root: Path, progress: Progress
+              ) -> dict[str, Any]:
+    if cfg.skip_postgres:
+        return {"skipped": "--skip-postgres"}
+    try:
+        return run_postgres(root, work, rd, cfg.pg_connections, cfg.pg_batch,
+                            cfg.pg_sync_commit, progress)
+    except localpg.MissingPostgresError as exc:
+        return {"skipped": str(exc)}
+
+
+def write(doc: dict[str, Any], out: Path) -> dict[str, Path]:
+    """result.json, result.md and result.png in out/<UTC time>/ (git ignores out)."""
+    folder = out / doc["started_at"].replace(":", "").replace("+0000", "Z")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"json": folder / "result.json", "md": folder / "result.md",
+             "png": folder / "result.png"}
+    paths["json"].write_text(json.dumps(_clean(doc), indent=1) + "\n")
+    paths["md"].write_text(markdown(doc))
+    plot(doc, paths["png"])
+    return paths
+
+
+def _clean(x: Any) -> Any:
+    """JSON has no NaN: nothing measured is null."""
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    return x

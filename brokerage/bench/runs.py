@@ -1,0 +1,102 @@
+"""The two broker-side measurements: our stack through warm-up, open-loop phases and the
+closed loop; and the raw pass-through ceiling over the same messages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from brokerage.chaos.run import quiescent
+from brokerage.config import Settings
+from brokerage.entrypoints.processes import Processes
+
+from . import analyse
+from .config import BenchConfig
+from .mix import Workload, slices
+from .pipeline import Phase, Pipeline, Progress
+from .samplers import Sampler
+from .stackrun import bench_settings, ceiling_topics, our_stack, passthroughs
+
+Probe = Callable[[Settings, Processes], dict[str, Any]]
+
+
+def plan(cfg: BenchConfig, n: int, open_loop: bool = True
+         ) -> list[tuple[str, float | None, tuple[int, int]]]:
+    """(name, rate or None for the closed loop, range of the mix) of each measured phase: the
+    open-loop rates for `seconds` each, then the closed loop for `requests`."""
+    rates = cfg.rates if open_loop else []
+    sizes = [max(1, int(r * cfg.seconds)) for r in rates] + ([cfg.requests] if cfg.closed else [])
+    names = [f"open {r:,.0f}/s" for r in rates] + ["closed loop"]
+    return [(name, rate, rng) for name, rate, rng in
+            zip(names, [*rates, None], slices(n, sizes), strict=False)]
+
+
+def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampler: Sampler,
+             progress: Progress, workers: int | None = None, partitions: int | None = None,
+             open_loop: bool = True, probe: Probe | None = None) -> dict[str, Any]:
+    """Warm-up (the deposits), the open-loop rates, the closed loop, then settlement.
+    `probe(settings, processes)` is read once before the load and once after it settled."""
+    bootstrap = base.kafka_bootstrap_servers
+    settings = bench_settings(base, root, partitions or cfg.partitions, cfg.exchange_fsync)
+    reqs = work.deposits + work.mix
+    with our_stack(settings, workers or cfg.workers, root, sampler) as (s, procs), \
+            Pipeline(bootstrap, s.topic_requests, s.topic_responses, f"{s.app_id}-bench",
+                     False, reqs, cfg.linger_ms) as pipe:
+        for role, pid in pipe.pids().items():
+            sampler.watch(role, pid)
+        before = probe(s, procs) if probe else {}
+        d = len(work.deposits)
+        runs = [pipe.phase("warm-up (deposits)", 0, d, None, cfg.window, progress,
+                           cfg.drain_timeout)]
+        for name, rate, (a, b) in plan(cfg, len(work.mix), open_loop):
+            runs.append(pipe.phase(name, d + a, d + b, rate, cfg.window, progress,
+                                   cfg.drain_timeout))
+        _settle(pipe, s, cfg.settle_timeout, procs.check, progress)
+        after = probe(s, procs) if probe else {}
+        end = time.monotonic()
+        seen = pipe.close()
+        sampler.unwatch(*pipe.pids())
+    t0 = runs[0].times[0] if runs[0].times else 0.0
+    return {"phases": analyse.phases(reqs, runs, seen, sampler.samples, t0),
+            "outcomes": seen.outcomes, "t0": t0,
+            "series": analyse.sampled_series(sampler.between(t0, end), t0),
+            "workers": workers or cfg.workers, "partitions": s.partitions,
+            "probe": {"before": before, "after": after}}
+
+
+def _settle(pipe: Pipeline, s: Settings, timeout: float, check: Any, progress: Progress) -> None:
+    """Until fills stop coming and nothing is left to process (bounded)."""
+    deadline, last, still = time.monotonic() + timeout, -1, 0
+    while time.monotonic() < deadline:
+        check()
+        n = pipe.filled.value
+        progress("settling (fills)", n, n)
+        still = still + 1 if n == last else 0
+        last = n
+        if still >= 4 and quiescent(s.kafka_bootstrap_servers, s):
+            return
+        time.sleep(0.5)
+
+
+def run_ceiling(bootstrap: str, cfg: BenchConfig, work: Workload, root: Path,
+                sampler: Sampler, progress: Progress) -> dict[str, Any]:
+    """The same messages through a pass-through: warm-up, then the closed-loop range."""
+    src, dst, tag = ceiling_topics(bootstrap, cfg.partitions)
+    reqs = work.deposits + work.mix
+    d = len(work.deposits)
+    a, b = plan(cfg, len(work.mix))[-1][2]
+    with passthroughs(bootstrap, src, dst, tag, cfg.workers, root, sampler), \
+            Pipeline(bootstrap, src, dst, f"{tag}-bench", True, reqs, cfg.linger_ms) as pipe:
+        for role, pid in pipe.pids().items():
+            sampler.watch(role, pid)
+        runs: list[Phase] = [
+            pipe.phase("raw warm-up", 0, d, None, cfg.window, progress, cfg.drain_timeout),
+            pipe.phase("raw closed loop", d + a, d + b, None, cfg.window, progress,
+                       cfg.drain_timeout)]
+        seen = pipe.close()
+        sampler.unwatch(*pipe.pids())
+    t0 = runs[0].times[0] if runs[0].times else 0.0
+    return {"phases": analyse.phases(reqs, runs, seen, sampler.samples, t0), "t0": t0,
+            "series": analyse.sampled_series(sampler.between(t0, time.monotonic()), t0)}

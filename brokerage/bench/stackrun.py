@@ -1,0 +1,91 @@
+"""The processes a bench run measures: our stack (exchange simulator, sequencer, workers,
+connector), or the raw pass-through; each on fresh topics, stopped when the block ends."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from brokerage.adapters.kafka import create_topics, topic_configs, topic_names
+from brokerage.chaos.faults import workers_ready
+from brokerage.chaos.run import with_workers
+from brokerage.config import Settings
+from brokerage.entrypoints.processes import Processes, terminate
+from brokerage.localkafka import free_port
+
+from .samplers import Sampler
+
+
+def bench_settings(base: Settings, root: Path, partitions: int, exchange_fsync: bool,
+                   ) -> Settings:
+    """Unique topics, group ids, ports and state per run: runs never see each other's data."""
+    tag = f"bench-{uuid.uuid4().hex[:6]}"
+    ex = free_port()
+    return base.model_copy(update={
+        **{f"topic_{t}": f"{tag}-{t}" for t in
+           ("requests", "responses", "orders", "executions", "dead_letters", "inputs")},
+        "app_id": tag, "state_dir": root / tag, "partitions": partitions,
+        "exchange_port": ex, "exchange_url": f"http://127.0.0.1:{ex}",
+        "connector_metrics_port": free_port(), "exchange_fsync": exchange_fsync})
+
+
+@contextmanager
+def our_stack(settings: Settings, workers: int, log_dir: Path, sampler: Sampler,
+              ready_timeout: float = 180) -> Iterator[tuple[Settings, Processes]]:
+    settings, worker_args = with_workers(settings, workers)
+    bootstrap = settings.kafka_bootstrap_servers
+    create_topics(bootstrap, topic_names(settings), settings.partitions,
+                  configs=topic_configs(settings))
+    procs = Processes(settings, str(log_dir))
+    try:
+        roles = [("exchange-sim", []), ("sequencer", []), *worker_args.items(), ("connector", [])]
+        for role, args in roles:
+            sampler.watch(role, procs.start(role, *args).pid)
+        deadline = time.monotonic() + ready_timeout
+        while not workers_ready(settings.worker_url_list()):
+            procs.check()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the workers were not ready within {ready_timeout:.0f} s")
+            time.sleep(0.3)
+        s = settings
+        sampler.watch_group("sequencer", f"{s.app_id}-sequencer",
+                            [s.topic_requests, s.topic_executions])
+        sampler.watch_group("worker", s.app_id, [s.topic_inputs])
+        sampler.watch_group("connector", f"{s.app_id}-connector", [s.topic_orders])
+        yield settings, procs
+    finally:
+        procs.stop_all()
+        sampler.unwatch(*procs.procs, "sequencer", "worker", "connector")
+
+
+@contextmanager
+def passthroughs(bootstrap: str, src: str, dst: str, group: str, n: int, log_dir: Path,
+                 sampler: Sampler) -> Iterator[None]:
+    """`n` pass-through processes in one group (as many as we run workers)."""
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        for i in range(n):
+            log = open(log_dir / f"passthrough-{i}.log", "ab")  # noqa: SIM115
+            children.append(subprocess.Popen(
+                [sys.executable, "-m", "brokerage.bench.passthrough", bootstrap, src, dst, group],
+                stdout=log, stderr=subprocess.STDOUT))
+            log.close()  # the child has its own descriptor
+            sampler.watch(f"passthrough-{i}", children[-1].pid)
+        sampler.watch_group("passthrough", group, [src])
+        yield
+    finally:
+        for c in children:
+            terminate(c)
+        sampler.unwatch(*(f"passthrough-{i}" for i in range(n)), "passthrough")
+
+
+def ceiling_topics(bootstrap: str, partitions: int) -> tuple[str, str, str]:
+    tag = f"bench-raw-{uuid.uuid4().hex[:6]}"
+    src, dst = f"{tag}-in", f"{tag}-out"
+    create_topics(bootstrap, [src, dst], partitions)
+    return src, dst, tag

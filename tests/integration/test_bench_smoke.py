@@ -1,0 +1,52 @@
+"""Scenario: `brokerage bench --smoke` runs for a few seconds against the session broker: a
+raw pass-through ceiling, our stack (exchange simulator, sequencer, worker, connector)
+through a warm-up, one open-loop rate and a closed loop, then the PostgreSQL baseline on a
+cluster of its own. We expect one complete result: JSON with every required key, every
+request of every phase answered (ours and the pass-through), the PostgreSQL variants, a
+Markdown table with our rows, the raw ceiling's and PostgreSQL's, and a PNG. No figure is
+judged: timings on a shared machine are not a test."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from brokerage.bench.results import missing
+from brokerage.localpg import MissingPostgresError, bin_dir
+
+pytestmark = pytest.mark.integration
+
+
+def _postgres_here() -> bool:
+    try:
+        bin_dir()
+        return True
+    except MissingPostgresError:
+        return False
+
+
+def test_bench_smoke_writes_a_complete_result(kafka_bootstrap: str, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    done = subprocess.run(
+        [sys.executable, "-m", "brokerage.cli", "bench", "--smoke", "--bootstrap",
+         kafka_bootstrap, "--out", str(out)],
+        capture_output=True, text=True, timeout=280)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    (folder,) = out.iterdir()
+    doc = json.loads((folder / "result.json").read_text())
+    assert missing(doc) == []
+    for run in ("ours", "ceiling"):
+        for phase in doc[run]["phases"]:
+            assert phase["requests"] > 0 and phase["unanswered"] == 0, (run, phase["name"])
+    assert [p["mode"] for p in doc["ours"]["phases"]] == ["closed", "open", "closed"]
+    if _postgres_here():
+        assert doc["postgres"]["variants"] and doc["postgres"]["best"]["requests"] > 0
+    table = (folder / "result.md").read_text()
+    assert "| ours | closed loop |" in table and "| raw ceiling |" in table
+    if _postgres_here():
+        assert "| PostgreSQL |" in table
+    assert (folder / "result.png").read_bytes()[:4] == b"\x89PNG"
