@@ -93,14 +93,19 @@ def listeners(http: httpx.Client) -> int:
     return int(float(m.group(1))) if m else 0
 
 
+def client(key: tuple[str, str], url: str) -> Any:
+    """The SDK's TradingClient (typed Any: its methods return models or raw dicts)."""
+    return TradingClient(*key, url_override=url)
+
+
 def _text(value: Any) -> str:
     return str(value.value if hasattr(value, "value") else value)  # enums as Alpaca sends them
 
 
-def order(client: TradingClient, o: Order, **want: str) -> Order:
+def order(sdk: Any, o: Order, **want: str) -> Order:
     """Wait until the SDK's get_order_by_id shows all of `want`."""
     def check() -> Order | None:
-        x = client.get_order_by_id(o.id)
+        x = sdk.get_order_by_id(o.id)
         return x if all(_text(getattr(x, k)) == v for k, v in want.items()) else None
 
     found: Order = until(check, f"order {o.id} to have {want}")
@@ -123,8 +128,7 @@ def test_alpaca_py_against_the_stack(alpaca_stack: tuple[Running, httpx.Client])
     assert http.post(f"/v1/traders/{b}/deposits",
                      json={"shares": 50, "symbol": "AAPL"}).status_code == 201
     key_a, key_b = apikey(settings, a), apikey(settings, b)
-    alice = TradingClient(*key_a, url_override=running.url)
-    bob = TradingClient(*key_b, url_override=running.url)
+    alice, bob = client(key_a, running.url), client(key_b, running.url)
     stream_a, stream_b = Stream(key_a, running.url), Stream(key_b, running.url)
     until(lambda: listeners(http) == 2, "both streams to listen")
 
