@@ -10,7 +10,6 @@ import os
 import signal
 import threading
 import time
-from dataclasses import dataclass
 
 import psycopg
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
@@ -23,22 +22,9 @@ from brokerage.domain.state import TraderState
 from . import store
 from .apply import Input, apply_batch
 from .migrate import migrate
+from .stats import Stats
 
 log = logging.getLogger("brokerage.sink")
-
-
-@dataclass
-class Stats:
-    inputs: int = 0
-    rows: int = 0
-    batches: int = 0
-    seconds: float = 0.0
-
-    def line(self) -> str:
-        rate = self.seconds and self.inputs / self.seconds
-        rows = self.seconds and self.rows / self.seconds
-        return (f"{self.inputs} inputs, {self.rows} rows in {self.batches} batches, "
-                f"{self.seconds:.2f} s: {rate:.0f} inputs/s, {rows:.0f} rows/s")
 
 
 class Sink:
@@ -99,6 +85,8 @@ class Sink:
             log.warning("batch not stored, rewinding: %s", exc)
             self._recover()
             return 0
+        if len(self.cache) > 50_000:  # bounded: the database has every state anyway
+            self.cache.clear()
         self.cache.update({t: s for t, (s, _) in batch.states.items()})
         self.positions.update(batch.next_offsets)
         self.consumer.commit(offsets=[TopicPartition(self.topic, p, o)
