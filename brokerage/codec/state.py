@@ -19,6 +19,7 @@ from brokerage.domain.state import (
 from brokerage.domain.types import OrderType, RejectReason, Side, TimeInForce, TradeStatus
 
 from .avro import decode, encode
+from .state_writer import state_bytes
 
 STATE_VERSION = 1
 _TRADE_ENUMS = {"side": Side, "order_type": OrderType, "time_in_force": TimeInForce,
@@ -57,6 +58,11 @@ def _processed_to(request_id: str, p: ProcessedRequest) -> dict[str, Any]:
 
 
 def state_to_bytes(s: TraderState) -> bytes:
+    return state_bytes(s, STATE_VERSION, _trade_to, _processed_to)
+
+
+def reference_bytes(s: TraderState) -> bytes:
+    """The plain encoding through fastavro, which `state_to_bytes` must equal byte for byte."""
     return encode("trader_state", {
         "version": STATE_VERSION, "trader_id": s.trader_id,
         "cash_available": s.cash_available, "cash_blocked": s.cash_blocked,

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from brokerage.codec.state import state_from_bytes, state_to_bytes
+from brokerage.codec.state import reference_bytes, state_from_bytes, state_to_bytes
 from brokerage.domain import core, executions, ledger, refdata, requests
 from brokerage.domain.events import (
     AmendTrade,
@@ -169,6 +169,7 @@ class BrokerMachine(RuleBasedStateMachine):
             event = replace(event, at_ms=T0 + 1000 * len(self.log))
         new, outputs = core.apply(before, event, RD)
         assert state_to_bytes(before) == before_bytes, "apply mutated its input (bytes)"
+        assert state_to_bytes(new) == reference_bytes(new), "the fast state writer diverged"
         assert before == before_copy, "apply mutated its input"
         self.log.append(event)
 

@@ -1,0 +1,124 @@
+"""TraderState -> Avro bytes, fast: the table value is written once per event.
+
+A trader's state holds hundreds of remembered requests and trades, but one event changes only
+a few of them. Those items are frozen dataclasses shared between successive states, so each is
+encoded once and its bytes are reused; only the small parts are encoded afresh. The Avro binary
+encoding of a record is the concatenation of its fields', and of an array its count, items and
+a zero, so the result is byte for byte what fastavro writes for the whole record (tested
+against `reference_bytes`).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import fields
+from typing import Any
+
+from fastavro import parse_schema, schemaless_writer
+
+from brokerage.domain.state import ProcessedRequest, Totals, Trade, TraderState
+from schemas import load
+
+from .avro import MAGIC, current
+
+_CACHE_LIMIT = 200_000  # entries per cache; cleared when full, then refilled as states pass
+_FIELDS = {f["name"]: f for f in load("trader_state")["fields"]}
+
+
+def _record(name: str, *names: str) -> Any:
+    return parse_schema({"type": "record", "name": name,
+                         "fields": [_FIELDS[n] for n in names]})
+
+
+def _items(name: str) -> Any:
+    return parse_schema(_FIELDS[name]["type"]["items"])
+
+
+_HEAD = _record("Head", "version", "trader_id", "cash_available", "cash_blocked", "positions")
+_MIDDLE = _record("Middle", "totals", "share_totals")
+_TRADE = _items("trades")
+_PROCESSED = _items("requests")
+
+
+def _write(schema: Any, record: dict[str, Any]) -> bytes:
+    buf = io.BytesIO()
+    schemaless_writer(buf, schema, record)
+    return buf.getvalue()
+
+
+def _long(n: int) -> bytes:
+    z = (n << 1) ^ (n >> 63)
+    out = bytearray()
+    while z > 0x7F:
+        out.append((z & 0x7F) | 0x80)
+        z >>= 7
+    out.append(z)
+    return bytes(out)
+
+
+def _array(items: list[bytes]) -> bytes:
+    return _long(len(items)) + b"".join(items) + b"\x00" if items else b"\x00"
+
+
+def _string(s: str) -> bytes:
+    b = s.encode()
+    return _long(len(b)) + b
+
+
+class _Memo:
+    """Bytes by object identity; the object is kept so its id cannot be reused meanwhile."""
+
+    def __init__(self) -> None:
+        self._items: dict[Any, tuple[object, bytes]] = {}
+
+    def get(self, key: Any, obj: object) -> bytes | None:
+        hit = self._items.get(key)
+        return hit[1] if hit is not None and hit[0] is obj else None
+
+    def put(self, key: Any, obj: object, data: bytes) -> bytes:
+        if len(self._items) >= _CACHE_LIMIT:
+            self._items.clear()
+        self._items[key] = (obj, data)
+        return data
+
+
+_trades, _processed = _Memo(), _Memo()
+_strings: dict[str, bytes] = {}
+
+
+def _trade(t: Trade, to_record: Any) -> bytes:
+    return _trades.get(id(t), t) or _trades.put(id(t), t, _write(_TRADE, to_record(t)))
+
+
+def _request(rid: str, p: ProcessedRequest, to_record: Any) -> bytes:
+    key = (id(p), rid)
+    return _processed.get(key, p) or _processed.put(key, p, _write(_PROCESSED, to_record(rid, p)))
+
+
+def _exec_id(e: str) -> bytes:
+    b = _strings.get(e)
+    if b is None:
+        if len(_strings) >= _CACHE_LIMIT:
+            _strings.clear()
+        b = _strings[e] = _string(e)
+    return b
+
+
+def state_bytes(s: TraderState, version: int, trade_to: Any, processed_to: Any) -> bytes:
+    head = _write(_HEAD, {
+        "version": version, "trader_id": s.trader_id,
+        "cash_available": s.cash_available, "cash_blocked": s.cash_blocked,
+        "positions": [{"symbol": k, "available": p.available, "blocked": p.blocked}
+                      for k, p in s.positions.items()]})
+    middle = _write(_MIDDLE, {
+        "totals": {f.name: getattr(s.totals, f.name) for f in fields(Totals)},
+        "share_totals": [{"symbol": k, "deposited": t.deposited, "withdrawn": t.withdrawn,
+                          "bought": t.bought, "sold": t.sold} for k, t in s.share_totals.items()]})
+    return b"".join((
+        MAGIC, current("trader_state").fingerprint, head,
+        _array([_trade(t, trade_to) for t in s.trades.values()]),
+        middle,
+        _array([_request(k, p, processed_to) for k, p in s.requests.items()]),
+        _array([_exec_id(e) for e in s.exec_ids]),
+        _array([_string(d) for d in s.days_closed]),
+    ))
