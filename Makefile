@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-core clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,7 +29,13 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy brokerage streams connectors api schemas
 
+# The full-stack bench beside the raw Kafka ceiling and PostgreSQL (minutes; BENCH_ARGS for
+# its flags, e.g. BENCH_ARGS=--smoke), and the pure rules alone.
+BENCH_ARGS ?=
 bench: setup
+	$(BIN)/brokerage bench $(BENCH_ARGS)
+
+bench-core: setup
 	$(BIN)/python scripts/bench_apply.py
 
 clean:

@@ -65,7 +65,8 @@ def markdown(doc: dict[str, Any]) -> str:
     m, c, s = doc["machine"], doc["config"], doc["summary"]
     pg = doc["postgres"]
     out = [f"# brokerage bench, {doc['started_at']}", "",
-           f"{m['cpus']} CPUs, load average {m['load_before']} before the run; "
+           f"Code {m.get('code', '?')}; {m['cpus']} CPUs, load average {m['load_before']} "
+           "before the run; "
            f"{c['workers']} worker(s), {c['partitions']} partitions, {c['traders']:,} traders, "
            f"closed-loop window {c['window']:,}. Mix: "
            + ", ".join(f"{k} {v:,}" for k, v in doc["mix"].items()) + ".", "",

@@ -8,6 +8,7 @@ import math
 import os
 import platform
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -53,7 +54,8 @@ def bench(base: Settings, cfg: BenchConfig, progress: Progress,
     started = datetime.now(UTC).isoformat(timespec="seconds")
     machine: dict[str, Any] = {"cpus": os.cpu_count(), "platform": platform.platform(),
                "python": platform.python_version(),
-               "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+               "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+               "code": code_version()}
     rd = refdata_mod.load(base.refdata_path)
     sizes = sum(b - a for _, _, (a, b) in plan(cfg, 10**12))
     work = build(sizes, cfg.traders, rd, cfg.seed)
@@ -84,12 +86,33 @@ def bench(base: Settings, cfg: BenchConfig, progress: Progress,
         ok = True
     finally:
         if ok:
+            logs = folder_for(cfg.out, started) / "logs"  # the children's output, for reading
+            logs.mkdir(parents=True, exist_ok=True)
+            for log in root.glob("*.log"):
+                shutil.copy(log, logs / log.name)
             shutil.rmtree(root, ignore_errors=True)
         else:
             print(f"bench failed; logs kept in {root}", flush=True)
     machine["step_seconds"] = clock.laps
     return document(started, machine, cfg.as_dict(), kinds(work.mix), ours, ceiling,
                     postgres, scaling)
+
+
+def code_version() -> str:
+    """The commit measured, and whether the rules' code differed from it (uncommitted)."""
+    repo = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "streams", "brokerage/service",
+                "brokerage/domain", "brokerage/codec", "connectors")
+    return f"{head}{' + uncommitted changes' if dirty else ''}"
 
 
 class Clock:
@@ -118,7 +141,7 @@ def _postgres(cfg: BenchConfig, work: Any, rd: Any, root: Path, progress: Progre
 
 def write(doc: dict[str, Any], out: Path) -> dict[str, Path]:
     """result.json, result.md and result.png in out/<UTC time>/ (git ignores out)."""
-    folder = out / doc["started_at"].replace(":", "").replace("+0000", "Z")
+    folder = folder_for(out, doc["started_at"])
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "result.json", "md": folder / "result.md",
              "png": folder / "result.png"}
@@ -126,6 +149,10 @@ def write(doc: dict[str, Any], out: Path) -> dict[str, Path]:
     paths["md"].write_text(markdown(doc))
     plot(doc, paths["png"])
     return paths
+
+
+def folder_for(out: Path, started_at: str) -> Path:
+    return out / started_at.replace(":", "").replace("+0000", "Z")
 
 
 def _clean(x: Any) -> Any:

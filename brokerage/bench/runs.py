@@ -47,13 +47,14 @@ def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampl
         for role, pid in pipe.pids().items():
             sampler.watch(role, pid)
         before = probe(s, procs) if probe else {}
+        tick = _supervised(procs, sampler, progress)
         d = len(work.deposits)
-        runs = [pipe.phase("warm-up (deposits)", 0, d, None, cfg.window, progress,
+        runs = [pipe.phase("warm-up (deposits)", 0, d, None, cfg.window, tick,
                            cfg.drain_timeout)]
         for name, rate, (a, b) in plan(cfg, len(work.mix), open_loop):
-            runs.append(pipe.phase(name, d + a, d + b, rate, cfg.window, progress,
+            runs.append(pipe.phase(name, d + a, d + b, rate, cfg.window, tick,
                                    cfg.drain_timeout))
-        _settle(pipe, s, cfg.settle_timeout, procs.check, progress)
+        _settle(pipe, s, cfg.settle_timeout, tick)
         after = probe(s, procs) if probe else {}
         end = time.monotonic()
         seen = pipe.close()
@@ -63,16 +64,29 @@ def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampl
             "outcomes": seen.outcomes, "t0": t0,
             "series": analyse.sampled_series(sampler.between(t0, end), t0),
             "workers": workers or cfg.workers, "partitions": s.partitions,
-            "probe": {"before": before, "after": after}}
+            "probe": {"before": before, "after": after},
+            "restarts": list(procs.restarts)}
 
 
-def _settle(pipe: Pipeline, s: Settings, timeout: float, check: Any, progress: Progress) -> None:
+def _supervised(procs: Processes, sampler: Sampler, progress: Progress) -> Progress:
+    """Progress that also checks the children: a dead one fails the run, a worker asking to
+    be restarted (exit 75) is started again and watched under its new pid."""
+    def tick(name: str, done: int, total: int) -> None:
+        seen = len(procs.restarts)
+        procs.check()
+        for role in procs.restarts[seen:]:
+            sampler.watch(role, procs.procs[role].pid)
+        progress(name, done, total)
+
+    return tick
+
+
+def _settle(pipe: Pipeline, s: Settings, timeout: float, tick: Progress) -> None:
     """Until fills stop coming and nothing is left to process (bounded)."""
     deadline, last, still = time.monotonic() + timeout, -1, 0
     while time.monotonic() < deadline:
-        check()
         n = pipe.filled.value
-        progress("settling (fills)", n, n)
+        tick("settling (fills)", n, n)
         still = still + 1 if n == last else 0
         last = n
         if still >= 4 and quiescent(s.kafka_bootstrap_servers, s):

@@ -44,16 +44,17 @@ def run_scaling(base: Settings, cfg: BenchConfig, rd: RefData, root: Path, sampl
 def state_size(base: Settings, cfg: BenchConfig, rd: RefData, root: Path, sampler: Sampler,
                progress: Progress, traders: int) -> dict[str, Any]:
     """`traders` traders, each funded (cash and shares) and sending about one more request,
-    on one worker: RocksDB bytes and worker RSS growth per trader once it all settled."""
+    on one worker: growth of its RocksDB files (the write-ahead log included: not compacted)
+    and of its RSS, per trader, once it all settled."""
     work = build(traders, traders, rd, cfg.seed)
     one = replace(cfg, rates=[], closed=True, requests=traders)
     r = run_ours(base, one, work, root, sampler, progress, 1, cfg.partitions,
                  open_loop=False, probe=_probe)
     before, after = r["probe"]["before"], r["probe"]["after"]
     return {"traders": traders, "requests": len(work.deposits) + len(work.mix),
-            "rocksdb_bytes": after["disk"], "rss_before": before["rss"],
-            "rss_after": after["rss"],
-            "disk_bytes_per_trader": after["disk"] / traders,
+            "rocksdb_bytes_before": before["disk"], "rocksdb_bytes_after": after["disk"],
+            "rss_before": before["rss"], "rss_after": after["rss"],
+            "disk_bytes_per_trader": (after["disk"] - before["disk"]) / traders,
             "rss_bytes_per_trader": (after["rss"] - before["rss"]) / traders}
 
 
