@@ -72,9 +72,11 @@ def _api(args: argparse.Namespace, s: Settings) -> int:
 
     from api.app import create_app
     from brokerage.entrypoints.bootstrap import resolve
+    from brokerage.security.http import uvicorn_ssl
 
     port = args.port or s.api_port
-    uvicorn.run(create_app(s, resolve(s)), host=s.api_host, port=port, log_level="warning")
+    uvicorn.run(create_app(s, resolve(s)), host=s.api_host, port=port, log_level="warning",
+                **uvicorn_ssl(s))  # HTTPS when given a certificate
     return 0
 
 
@@ -101,9 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     k = sub.add_parser("kafka", help="the embedded local Kafka broker")
-    k.add_argument("action", choices=["start", "stop", "status"])
+    k.add_argument("action", choices=["start", "stop", "status", "acls"])
     k.add_argument("--port", type=int, default=None)
     k.add_argument("--data-dir", type=Path, default=None)
+    k.add_argument("--secure", action="store_true",
+                   help="SASL_SSL with SCRAM users per service, TLS and ACLs (README: Security)")
     k.set_defaults(fn=_kafka)
 
     t = sub.add_parser("topics", help="create the topics (idempotent)")

@@ -83,6 +83,24 @@ class Settings(BaseSettings):
     sink_batch_size: int = 2000
     sink_crash_after_batches: int = 0  # fault injection (tests): SIGKILL itself before commit
 
+    # Security (README: Security). Kafka: PLAINTEXT, or SASL_SSL with SCRAM; each process
+    # signs in as its own user, with its password or one from the credentials file that
+    # `brokerage kafka start --secure` writes (JSON user -> password, mode 0600).
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "SCRAM-SHA-512"
+    kafka_username: str = ""
+    kafka_password: SecretStr | None = None
+    kafka_credentials_file: Path | None = None
+    kafka_ssl_cafile: Path | None = None  # CA that signed the broker's certificate
+    # HTTPS for the API, and for the workers' web port (table reads), when given a cert.
+    api_ssl_certfile: Path | None = None
+    api_ssl_keyfile: Path | None = None
+    worker_ssl_certfile: Path | None = None
+    worker_ssl_keyfile: Path | None = None  # clients trust its CA through SSL_CERT_FILE
+    # Trader states at rest (RocksDB, changelog, backups): AES-256-GCM key ring, JSON.
+    state_keys_file: Path | None = None
+    state_keys: SecretStr | None = None
+
     def to_env(self) -> dict[str, str]:
         """These settings as environment variables, for child processes."""
         env = {}

@@ -8,6 +8,8 @@ import faust
 from faust.types import TableT
 
 from brokerage.config import Settings
+from brokerage.security.clientconf import faust_credentials
+from brokerage.security.http import worker_ssl_context
 
 from . import codecs, faust_fixes
 
@@ -20,6 +22,7 @@ def create_app(settings: Settings, bootstrap: str, worker_id: str = "0") -> faus
     faust_fixes.install()
     datadir = Path(settings.state_dir).resolve() / "workers" / worker_id
     datadir.parent.mkdir(parents=True, exist_ok=True)
+    web_ssl = worker_ssl_context(settings)  # HTTPS on the web port when given a certificate
     app = faust.App(
         settings.app_id,
         broker=f"kafka://{bootstrap}",
@@ -31,7 +34,10 @@ def create_app(settings: Settings, bootstrap: str, worker_id: str = "0") -> faus
         web_host=settings.worker_web_advertise,
         web_bind=settings.worker_web_bind,
         web_port=settings.worker_web_port,
-        canonical_url=f"http://{settings.worker_web_advertise}:{settings.worker_web_port}",
+        canonical_url=f"{'https' if web_ssl else 'http'}://{settings.worker_web_advertise}:"
+                      f"{settings.worker_web_port}",
+        web_ssl_context=web_ssl,
+        broker_credentials=faust_credentials(settings),  # SASL_SSL when settings say so
         table_standby_replicas=settings.standby_replicas,
         broker_commit_every=500,
         broker_session_timeout=settings.worker_session_timeout_seconds,

@@ -15,7 +15,7 @@ from prometheus_client import generate_latest
 
 from brokerage.codec import avro
 from brokerage.codec.models import order_to_record
-from brokerage.codec.state import state_from_bytes
+from brokerage.codec.state import state_from_bytes, state_plain
 from brokerage.config import Settings
 from brokerage.domain.requests import order_for
 
@@ -53,7 +53,7 @@ def register(app: faust.App, table: TableT[bytes, bytes], settings: Settings,
             raw = table.get(trader_id.encode())
             if raw is None:
                 return self.json({"error": "not_found", "trader_id": trader_id}, status=404)
-            return self.json(_json(avro.decode("trader_state", raw)))
+            return self.json(_json(avro.decode("trader_state", state_plain(raw))))
 
     @app.page("/state/open-trades/")
     class OpenTradesView(View):

@@ -8,14 +8,15 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from brokerage.config import Settings
+from brokerage.security.clientconf import client_conf
 
 # Java's murmur2, as aiokafka (inside Faust) uses: both sides pick the same partition per key.
 PARTITIONER = "murmur2_random"
 
 
 def producer(bootstrap: str, **extra: Any) -> Producer:
-    conf = {
-        "bootstrap.servers": bootstrap,
+    conf: dict[str, Any] = {
+        **client_conf(bootstrap),  # security settings of this process (README: Security)
         "partitioner": PARTITIONER,
         "enable.idempotence": True,
         "linger.ms": 5,
@@ -25,8 +26,8 @@ def producer(bootstrap: str, **extra: Any) -> Producer:
 
 
 def consumer(bootstrap: str, group: str, **extra: Any) -> Consumer:
-    conf = {
-        "bootstrap.servers": bootstrap,
+    conf: dict[str, Any] = {
+        **client_conf(bootstrap),
         "group.id": group,
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
@@ -34,6 +35,10 @@ def consumer(bootstrap: str, group: str, **extra: Any) -> Consumer:
     }
     conf.update(extra)
     return Consumer(conf)
+
+
+def admin_client(bootstrap: str) -> AdminClient:
+    return AdminClient(client_conf(bootstrap))
 
 
 def topic_names(settings: Settings) -> list[str]:
@@ -71,7 +76,7 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
 def create_topics(bootstrap: str, names: list[str], partitions: int, timeout: float = 30,
                   configs: dict[str, dict[str, str]] | None = None) -> None:
     """Create the topics that are missing; existing ones are left alone."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = admin_client(bootstrap)
     existing = set(admin.list_topics(timeout=timeout).topics)
     configs = configs or {}
     new = [NewTopic(n, num_partitions=partitions, replication_factor=1, config=configs.get(n, {}))

@@ -12,6 +12,8 @@ import psutil
 from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
+from brokerage.security.clientconf import client_conf
+
 
 @dataclass
 class Sample:
@@ -44,7 +46,7 @@ class GroupLag:
 class Sampler(threading.Thread):
     def __init__(self, bootstrap: str, every: float = 0.5) -> None:
         super().__init__(name="bench-sampler", daemon=True)
-        self.admin = AdminClient({"bootstrap.servers": bootstrap})
+        self.admin = AdminClient(client_conf(bootstrap))
         self.every = every
         self.samples: list[Sample] = []
         self._procs: dict[str, psutil.Process] = {}

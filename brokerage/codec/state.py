@@ -17,6 +17,7 @@ from brokerage.domain.state import (
     TraderState,
 )
 from brokerage.domain.types import OrderType, RejectReason, Side, TimeInForce, TradeStatus
+from brokerage.security.envelope import open_state, seal_state
 
 from .avro import decode, encode
 from .state_writer import state_bytes
@@ -58,7 +59,13 @@ def _processed_to(request_id: str, p: ProcessedRequest) -> dict[str, Any]:
 
 
 def state_to_bytes(s: TraderState) -> bytes:
-    return state_bytes(s, STATE_VERSION, _trade_to, _processed_to)
+    # Sealed with AES-GCM when a state key ring is configured (README: Security).
+    return seal_state(state_bytes(s, STATE_VERSION, _trade_to, _processed_to))
+
+
+def state_plain(data: bytes) -> bytes:
+    """A stored state's Avro bytes: opened if sealed; a wrong key raises EncryptionError."""
+    return open_state(data)
 
 
 def reference_bytes(s: TraderState) -> bytes:
@@ -79,7 +86,7 @@ def reference_bytes(s: TraderState) -> bytes:
 
 
 def state_from_bytes(data: bytes) -> TraderState:
-    r = decode("trader_state", data)
+    r = decode("trader_state", open_state(data))
     return TraderState(
         trader_id=r["trader_id"], cash_available=r["cash_available"],
         cash_blocked=r["cash_blocked"],

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from brokerage.config import Settings
+from brokerage.security.clientconf import service_env  # each service as its own Kafka user
 from streams.continuity import RESTART_EXIT_CODE  # a worker asking to be started again
 
 
@@ -31,7 +32,7 @@ class Processes:
         if self.log_dir:
             out = open(os.path.join(self.log_dir, f"{role}.log"), "ab")  # noqa: SIM115
             self._logs.append(out)
-        env = {**os.environ, **self.settings.to_env()}
+        env = service_env({**os.environ, **self.settings.to_env()}, command, self.settings)
         p = subprocess.Popen([sys.executable, "-m", "brokerage.cli", command, *args], env=env,
                              stdout=out, stderr=subprocess.STDOUT if out else None)
         self.procs[role] = p

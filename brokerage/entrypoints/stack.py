@@ -16,6 +16,7 @@ from brokerage import localpg
 from brokerage.adapters.kafka import create_topics, topic_configs, topic_names
 from brokerage.config import Settings
 from brokerage.localkafka import broker
+from brokerage.security import brokerconf
 
 from . import kafka_cmd, postgres_cmd
 from .processes import Processes
@@ -52,6 +53,8 @@ def stack(settings: Settings, log_dir: str | None = None,
             started_broker = True
             print(f"started Kafka at {info.bootstrap}", flush=True)
         bootstrap = info.bootstrap
+        if info.secure:  # `brokerage kafka start --secure`: children sign in per service
+            settings = settings.model_copy(update=brokerconf.client_settings(info.data_dir))
     procs = Processes(settings.model_copy(update={"kafka_bootstrap_servers": bootstrap}),
                       log_dir)
     started_pg = False
@@ -66,7 +69,8 @@ def stack(settings: Settings, log_dir: str | None = None,
             procs.start("sink", "postgres")
         for role, *args in extra:
             procs.start(role, *args)
-        running = Running(f"http://{settings.api_host}:{settings.api_port}", procs)
+        scheme = "https" if settings.api_ssl_certfile else "http"
+        running = Running(f"{scheme}://{settings.api_host}:{settings.api_port}", procs)
         wait_ready(running)
         yield running
     finally:

@@ -13,6 +13,8 @@ from confluent_kafka.admin import AdminClient
 from brokerage.localkafka import props
 from brokerage.localkafka.fetch import check_java, ensure_kafka_jars
 from brokerage.localkafka.procs import free_port, is_kafka, kill_group, port_free, port_open, tail
+from brokerage.security import brokerconf, clientconf, users
+from brokerage.security.keys import write_private
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class BrokerInfo:
     port: int
     bootstrap: str
     data_dir: Path
+    secure: bool = False  # SASL_SSL + ACLs (brokerage kafka start --secure)
 
 
 class BrokerError(RuntimeError):
@@ -43,7 +46,11 @@ def status(data_dir: Path) -> BrokerInfo | None:
         return None
     if not is_kafka(pid):
         return None
-    return BrokerInfo(pid, int(record["port"]), record["bootstrap"], data_dir)
+    secure = bool(record.get("secure"))
+    if secure:  # this process talks to it as admin (its own tools, tests, `brokerage up`)
+        clientconf.register(record["bootstrap"],
+                            brokerconf.admin_client_conf(brokerconf.prepare(data_dir)))
+    return BrokerInfo(pid, int(record["port"]), record["bootstrap"], data_dir, secure)
 
 
 def start(
@@ -55,6 +62,7 @@ def start(
     heap: str,
     partitions: int = 8,
     timeout: float = 60.0,
+    secure: bool = False,
 ) -> BrokerInfo:
     data_dir = data_dir.resolve()
     if (running := status(data_dir)) is not None:
@@ -68,15 +76,26 @@ def start(
     data_dir.mkdir(parents=True, exist_ok=True)
     log_dirs, server = data_dir / "data", data_dir / "server.properties"
     formatted = (log_dirs / "meta.properties").exists()
+    was_secure = (brokerconf.security_dir(data_dir) / "credentials.json").exists()
+    if formatted and secure != was_secure:  # SCRAM users are made when storage is formatted
+        raise BrokerError(f"{data_dir} was formatted {'with' if was_secure else 'without'} "
+                          "--secure: start it the same way, or use another data dir")
+    material = brokerconf.prepare(data_dir) if secure else None
     # The formatted quorum records its controller endpoint: reuse it when free (a new one works).
     previous = props.previous_controller_port(server) if formatted else None
     controller = previous if previous and port_free(previous) else free_port()
-    server.write_text(props.render_server(port, controller, log_dirs, partitions))
+    text = props.render_server(port, controller, log_dirs, partitions)
+    if material is not None:  # holds the admin password: owner-only
+        write_private(server, brokerconf.harden(text, port, controller, material))
+    else:
+        server.write_text(text)
     log4j = data_dir / "log4j2.properties"
     log4j.write_text(props.render_log4j2(data_dir / "server.log"))
     cp = ["-cp", f"{libs}/*", f"-Dlog4j2.configurationFile={log4j}"]
     if not formatted:  # formatting once keeps topics and offsets across restarts
         fmt = ["kafka.tools.StorageTool", "format", "--standalone", "-t", props.cluster_id()]
+        if material is not None:
+            fmt += users.scram_args(material.creds, brokerconf.MECHANISM)
         done = subprocess.run([java, *cp, *fmt, "-c", str(server)], capture_output=True, text=True)
         if done.returncode != 0:
             raise BrokerError(f"Kafka storage format failed:\n{done.stdout}{done.stderr}")
@@ -94,14 +113,18 @@ def start(
         )
     bootstrap = f"127.0.0.1:{port}"
     (data_dir / "broker.pid").write_text(f"{proc.pid}\n")
-    record = {"pid": proc.pid, "port": port, "bootstrap": bootstrap, "version": version}
+    record = {"pid": proc.pid, "port": port, "bootstrap": bootstrap, "version": version,
+              "secure": secure}
+    if material is not None:
+        clientconf.register(bootstrap, brokerconf.admin_client_conf(material))
+        brokerconf.write_client_env(material, bootstrap)
     (data_dir / "broker.json").write_text(json.dumps(record, indent=2) + "\n")
     try:
         _wait_ready(proc, port, timeout)
     except BrokerError as exc:
         stop(data_dir)
         raise BrokerError(f"{exc}\n{tail(broker_log, data_dir / 'server.log')}") from None
-    return BrokerInfo(proc.pid, port, bootstrap, data_dir)
+    return BrokerInfo(proc.pid, port, bootstrap, data_dir, secure)
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], port: int, timeout: float) -> None:
@@ -112,7 +135,8 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int, timeout: float) -> Non
         # Probe the socket first so librdkafka doesn't log connection refusals.
         if port_open("127.0.0.1", port):
             try:
-                AdminClient({"bootstrap.servers": f"127.0.0.1:{port}"}).list_topics(timeout=5)
+                conf = clientconf.client_conf(f"127.0.0.1:{port}")
+                AdminClient(conf).list_topics(timeout=5)
                 return
             except Exception:  # KafkaException until the broker has registered
                 pass

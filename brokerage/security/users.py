@@ -1,0 +1,44 @@
+"""SCRAM users of the local secure broker: one per service, passwords in a 0600 file."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+from .keys import write_private
+
+ADMIN = "admin"  # the broker's own inter-broker user and the only super user
+# Each service signs in as its own user, so the ACLs can tell them apart (acls.py).
+SERVICES = ("worker", "sequencer", "connector", "api", "sink", "bench")
+USERS = (ADMIN, *SERVICES)
+# What each `brokerage <command>` runs as under `brokerage up` (the rest: admin tools).
+ROLE_USERS = {"worker": "worker", "sequencer": "sequencer", "connector": "connector",
+              "api": "api", "sink": "sink"}
+
+
+def make_credentials(path: Path) -> dict[str, str]:
+    """Random passwords for every user, written once (mode 0600); kept on later starts."""
+    if path.exists():
+        return read_credentials(path)
+    creds = {u: secrets.token_urlsafe(24) for u in USERS}
+    write_private(path, json.dumps(creds, indent=2) + "\n")
+    return creds
+
+
+def read_credentials(path: Path) -> dict[str, str]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"cannot read Kafka credentials file {path}: {exc}") from None
+    if not isinstance(doc, dict):
+        raise RuntimeError(f"Kafka credentials file {path} is not a JSON object")
+    return {str(k): str(v) for k, v in doc.items()}
+
+
+def scram_args(creds: dict[str, str], mechanism: str = "SCRAM-SHA-512") -> list[str]:
+    """`kafka-storage format --add-scram` arguments: the users exist from the first start."""
+    out = []
+    for user, password in creds.items():
+        out += ["--add-scram", f"{mechanism}=[name={user},password={password}]"]
+    return out

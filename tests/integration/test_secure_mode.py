@@ -1,0 +1,150 @@
+"""Scenario: a broker started as `brokerage kafka start --secure` does (SASL_SSL, SCRAM users
+per service, ACLs), and a whole stack on it whose services each sign in as their own user,
+with the API and the worker's web port on HTTPS and trader states encrypted. We expect a
+client without (or with wrong) credentials to be refused, a service acting outside its ACL
+to be refused, and a trade to go through end to end, with the verifier passing."""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka.admin import AdminClient
+
+from brokerage.adapters.kafka import admin_client, consumer
+from brokerage.config import Settings
+from brokerage.domain import refdata
+from brokerage.entrypoints.stack import stack
+from brokerage.entrypoints.tokens import bearer
+from brokerage.localkafka import BrokerInfo, free_port, start, stop
+from brokerage.security import acls, brokerconf, certs, keys
+from brokerage.service.verify import verify
+from tests.integration.conftest import Stack, stack_settings, trader
+from tests.integration.helpers import buy, until, wait_status, wallet
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerInfo]:
+    s = Settings()
+    data_dir = tmp_path_factory.mktemp("secure-kafka")
+    info = start(free_port(), data_dir, version=s.kafka_version, cache_dir=s.kafka_cache_dir,
+                 heap=s.kafka_heap, partitions=4, secure=True)
+    try:
+        yield info
+    finally:
+        stop(data_dir)
+
+
+def creds(info: BrokerInfo) -> dict[str, str]:
+    path = brokerconf.security_dir(info.data_dir) / "credentials.json"
+    doc: dict[str, str] = json.loads(path.read_text())
+    return doc
+
+
+def as_user(info: BrokerInfo, user: str, password: str | None = None) -> dict[str, str]:
+    return {"bootstrap.servers": info.bootstrap, "security.protocol": "SASL_SSL",
+            "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": user,
+            "sasl.password": password or creds(info)[user],
+            "ssl.ca.location": str(brokerconf.security_dir(info.data_dir) / "ca.pem"),
+            "log_level": "0"}  # the refusals below would otherwise flood the output
+
+
+@pytest.fixture(scope="module")
+def secure_stack(secure_broker: BrokerInfo,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    info, root = secure_broker, tmp_path_factory.mktemp("secure-stack")
+    sec = brokerconf.security_dir(info.data_dir)
+    tls = certs.issue(root, "services", (sec / "ca.pem", sec / "ca.key"))
+    ring = keys.with_new_key(None, "k1")
+    keys.write_private(root / "state-keys.json", keys.dump(ring))
+    web = free_port()
+    base = stack_settings(info.bootstrap, root / "state", _names())
+    s = base.model_copy(update={
+        **brokerconf.client_settings(info.data_dir),
+        "api_ssl_certfile": tls.cert, "api_ssl_keyfile": tls.key,
+        "worker_ssl_certfile": tls.cert, "worker_ssl_keyfile": tls.key,
+        "worker_web_port": web, "worker_urls": f"https://127.0.0.1:{web}",
+        "state_keys_file": root / "state-keys.json",
+    })
+    acls.apply(admin_client(info.bootstrap), s)
+    logs = root / "logs"
+    logs.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SSL_CERT_FILE", str(sec / "ca.pem"))  # httpx/aiohttp trust the local CA
+        keys.install(ring)  # this process reads the encrypted changelog (verify)
+        try:
+            trust = ssl.create_default_context(cafile=str(sec / "ca.pem"))
+            with stack(s, log_dir=str(logs)) as running, httpx.Client(
+                    base_url=running.url, timeout=30, verify=trust) as http:
+                admin = bearer(s, "tests-admin", admin=True)
+                http.headers.update(admin)
+                yield Stack(s, running.url, http, admin, running)
+        except BaseException:
+            for log in sorted(logs.glob("*.log")):
+                print(f"==== {log.name}\n{log.read_text()[-4000:]}")
+            raise
+        finally:
+            keys.reset()
+
+
+def _names() -> Callable[[str], str]:
+    tag = os.urandom(4).hex()
+    return lambda prefix: f"{prefix}-{tag}"
+
+
+def test_a_client_without_valid_credentials_is_refused(secure_broker: BrokerInfo) -> None:
+    plain = {"bootstrap.servers": secure_broker.bootstrap, "log_level": "0"}
+    with pytest.raises(KafkaException):
+        AdminClient(plain).list_topics(timeout=5)
+    with pytest.raises(KafkaException):
+        AdminClient(as_user(secure_broker, "api", "not-the-password")).list_topics(timeout=5)
+    assert AdminClient(as_user(secure_broker, "api")).list_topics(timeout=10) is not None
+
+
+def _produce(info: BrokerInfo, user: str, topic: str) -> KafkaError | None:
+    p = Producer(as_user(info, user))
+    errors: list[KafkaError | None] = []
+    p.produce(topic, b"x", key=b"t-acl", on_delivery=lambda err, _m: errors.append(err))
+    assert p.flush(30) == 0
+    return errors[0]
+
+
+def test_services_acting_outside_their_acls_are_refused(secure_broker: BrokerInfo,
+                                                        secure_stack: Stack) -> None:
+    info, s = secure_broker, secure_stack.settings
+    denied = KafkaError.TOPIC_AUTHORIZATION_FAILED
+    for user, topic in (("api", s.topic_executions), ("api", f"{s.app_id}-traders-changelog"),
+                        ("connector", s.topic_responses), ("worker", s.topic_executions),
+                        ("sequencer", s.topic_orders), ("sink", s.topic_inputs)):
+        err = _produce(info, user, topic)
+        assert err is not None and err.code() == denied, (user, topic, err)
+    # Reading what it does not serve: the API may not read the input log.
+    c = consumer(info.bootstrap, "api-probe", **{k: v for k, v in as_user(info, "api").items()
+                                                  if k != "bootstrap.servers"})
+    try:
+        c.subscribe([s.topic_inputs])
+        msg = until(lambda: c.poll(1), "the API's read of the input log to be refused", 30)
+        assert msg.error() is not None and msg.error().code() == denied
+    finally:
+        c.close()
+
+
+def test_a_trade_goes_through_end_to_end_over_sasl_ssl_and_https(secure_stack: Stack) -> None:
+    s, t = secure_stack, trader()
+    assert s.url.startswith("https://")
+    assert s.deposit(t, amount="5000.00").status_code == 201
+    r = buy(s, t, "AAPL", 10, "191.00")
+    assert r.status_code == 201, r.text
+    assert wait_status(s, r.json()["trade_id"], "FILLED")["filled_quantity"] == 10
+    w = wallet(s, t)
+    assert w["holdings"] == {"AAPL": {"available": 10, "blocked": 0}}
+    rd, bootstrap = refdata.load(), s.settings.kafka_bootstrap_servers
+    until(lambda: not verify(bootstrap, s.settings, rd).violations,
+          "the verifier to pass over SASL_SSL", timeout=60, every=1)
