@@ -21,6 +21,7 @@ from .alpaca import Alpaca
 from .alpaca import router as alpaca_router
 from .bridge import KafkaBridge
 from .deps import Context
+from .observe import Observe
 from .ratelimit import TokenBuckets
 from .routes import statements, trades, wallet
 from .tables import TableReader
@@ -111,6 +112,7 @@ def create_app(settings: Settings, bootstrap: str) -> FastAPI:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(BodyLimit, limit=settings.api_max_body_bytes)
+    app.add_middleware(Observe)  # outermost: traces, counts and times every request
     return app
 
 

@@ -10,17 +10,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import uuid
 from typing import Any
 
 from confluent_kafka import TopicPartition
+from prometheus_client import Histogram
 
 from brokerage.adapters.kafka import consumer, producer
 from brokerage.codec import avro
 from brokerage.codec.models import request_to_record
 from brokerage.domain.events import Request
+from brokerage.observability import otel, trace
+from brokerage.observability.logs import EVENTS
+from brokerage.observability.metrics import REQUEST_TYPES
 
 log = logging.getLogger("brokerage.api")
+events = logging.getLogger(EVENTS)
+RESPONSE_SECONDS = Histogram(
+    "brokerage_request_response_seconds", "From publishing a request to its response, by type",
+    ["type"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
 Key = tuple[str, str]
 
 
@@ -73,11 +82,25 @@ class KafkaBridge:
         fut: asyncio.Future[dict[str, Any]] = self._loop.create_future()
         with self._lock:
             self._waiters[key] = fut  # registered before publishing: no lost wake-up
+        kind = REQUEST_TYPES.get(type(req).__name__, "other")
+        ids = {"request_id": req.request_id, "trader_id": req.trader_id,
+               "trade_id": getattr(req, "trade_id", None)}
+        started = time.perf_counter()
         try:
             value = avro.encode("trade_request", request_to_record(req))
-            self._producer.produce(self._requests, value, key=req.trader_id.encode())
-            return await asyncio.wait_for(fut, timeout)
+            with otel.span("publish request", trace.current(), "producer") as ctx, \
+                    trace.bound(ctx, **ids):
+                self._producer.produce(self._requests, value, key=req.trader_id.encode(),
+                                       headers=[trace.header(ctx)])
+                events.info("request %s published", kind)
+                rec = await asyncio.wait_for(fut, timeout)
+                RESPONSE_SECONDS.labels(kind).observe(time.perf_counter() - started)
+                events.info("request %s answered: %s %s", kind,
+                            "accepted" if rec["accepted"] else "rejected", rec["reason"] or "",
+                            extra={"trade_id": rec.get("trade_id")})
+                return rec
         except TimeoutError:
+            events.warning("request %s not answered within %.1fs", kind, timeout, extra=ids)
             return None
         finally:
             with self._lock:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,7 +21,7 @@ def _topics(args: argparse.Namespace, s: Settings) -> int:
     from brokerage.entrypoints.bootstrap import resolve
 
     create_topics(resolve(s), topic_names(s), args.partitions or s.partitions,
-                  configs=topic_configs(s))
+                  configs=topic_configs(s), replication=s.replication_factor)
     print("topics ready:", ", ".join(topic_names(s)))
     return 0
 
@@ -75,7 +74,8 @@ def _api(args: argparse.Namespace, s: Settings) -> int:
     from brokerage.security.http import uvicorn_ssl
 
     port = args.port or s.api_port
-    uvicorn.run(create_app(s, resolve(s)), host=s.api_host, port=port, log_level="warning",
+    uvicorn.run(create_app(s, resolve(s)), host=s.api_host, port=port, log_config=None,
+                access_log=False,  # our logging; the API writes its own access lines
                 **uvicorn_ssl(s))  # HTTPS when given a certificate
     return 0
 
@@ -166,8 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    from brokerage.observability import process
+
+    process.start(args.command, get_settings())  # JSON logs, secrets redacted (README: Operating)
     fn: Callable[[argparse.Namespace, Settings], int] = args.fn
     try:
         return fn(args, get_settings())

@@ -55,6 +55,19 @@ class Settings(BaseSettings):
     connector_breaker_failures: int = 5
     connector_breaker_reset_seconds: float = 2.0
     connector_metrics_port: int = 7071
+    sequencer_metrics_port: int = 7072
+
+    # Operating (README: Operating). Logs: one JSON object per line on stderr ("text" for a
+    # person); log_events adds one line per request, order and fill in every process.
+    log_format: str = "json"
+    log_level: str = "INFO"
+    log_events: bool = True
+    service_name: str = ""  # empty: the command (worker, api, connector, ...)
+    otlp_endpoint: str = ""  # e.g. http://collector:4318: export spans (the `otel` extra)
+    metrics_bind: str = "127.0.0.1"  # where the sequencer's and connector's probes listen
+    # Our topics in a cluster: 3 replicas and min ISR 2 survive one broker down.
+    replication_factor: int = 1
+    min_insync_replicas: int = 1
 
     app_id: str = "brokerage"
     worker_web_port: int = 6066

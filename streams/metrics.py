@@ -2,13 +2,26 @@
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from brokerage.observability.metrics import DEAD_LETTERS  # noqa: F401  (the connector's too)
+
 EVENTS = Counter("brokerage_worker_events_total", "Events applied, by input kind", ["kind"])
-RESPONSES = Counter(
-    "brokerage_responses_total", "Request outcomes", ["outcome", "reason"]
+REQUESTS = Counter(
+    "brokerage_requests_total", "Requests answered, by type and outcome; reason if rejected",
+    ["type", "outcome", "reason"],
 )
-DEAD_LETTERS = Counter("brokerage_dead_letters_total", "Messages sent to the DLQ, by code",
-                       ["reason"])
+FILLS = Counter("brokerage_fills_total", "Fills settled into trader states")
+FILLED_SHARES = Counter("brokerage_filled_shares_total", "Shares bought or sold in fills")
+SETTLED = Counter("brokerage_trades_settled_total",
+                  "Trades that reached a final status (their blocks released), by status",
+                  ["status"])
+BLOCKED_CASH = Gauge("brokerage_blocked_cash_cents",
+                     "Cash blocked by open trades in this worker's partitions (sum for the total)")
+BLOCKED_SHARES = Gauge("brokerage_blocked_shares",
+                       "Shares blocked by open sells in this worker's partitions")
 RECOVERING = Gauge("brokerage_worker_recovering", "1 while tables recover from changelogs")
+RECOVERY_REMAINING = Gauge("brokerage_worker_recovery_remaining_messages",
+                           "Changelog messages left to read before tables are recovered",
+                           ["kind"])
 ASSIGNED = Gauge("brokerage_worker_assigned_partitions", "Input partitions this worker owns")
 RECOVERY_SECONDS = Histogram(
     "brokerage_worker_recovery_seconds", "Time from rebalance start to tables recovered",

@@ -18,6 +18,9 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 from brokerage.adapters.group import GroupMember
 from brokerage.adapters.kafka import consumer, producer
 from brokerage.config import Settings
+from brokerage.observability import trace
+from brokerage.observability.metrics import LagSampler
+from brokerage.observability.probes import Heartbeat, serve
 from brokerage.service.handler import envelope
 
 log = logging.getLogger("brokerage.sequencer")
@@ -28,6 +31,7 @@ def forward(prod: Producer, topic: str, msg: Message,
     key = msg.key()
     headers: list[tuple[str, str | bytes | None]] = list(envelope(
         msg.topic() or "", msg.partition() or 0, msg.offset() or 0, msg.timestamp()[1]))
+    headers += trace.carried(msg.headers())  # the trace goes on
     value = msg.value() or b""  # not None: a null would be a tombstone, never reaching the rules
     if key:
         prod.produce(topic, value, key, headers=headers, on_delivery=on_delivery)
@@ -44,6 +48,9 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     log.info("sequencing %s + %s -> %s", settings.topic_requests, settings.topic_executions,
              settings.topic_inputs)
     failed: list[KafkaError] = []
+    beat, lag = Heartbeat(), LagSampler(f"{settings.app_id}-sequencer")
+    probes = serve(settings.metrics_bind, settings.sequencer_metrics_port, beat.alive,
+                   lambda: lag.ok)
 
     def note_failure(err: KafkaError | None, _msg: Message) -> None:
         if err is not None:
@@ -52,6 +59,8 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     try:
         while not stop.is_set():
             batch = [m for m in member.consume(1000, timeout=0.1) if not m.error()]
+            beat.beat()
+            lag(member.consumer)
             if not batch:
                 continue
             failed.clear()
@@ -73,6 +82,8 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     finally:
         prod.flush(10)
         member.close()
+        if probes:
+            probes.close()
 
 
 def rewind(cons: Consumer, batch: list[Message]) -> None:

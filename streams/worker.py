@@ -11,9 +11,10 @@ from faust.types import TP
 
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
+from brokerage.observability import otel, trace
 from brokerage.service.handler import Out, StateCache, handle, source_of
 
-from . import metrics
+from . import metrics, observe
 from .app import create_app, raw_topic, trader_table
 from .continuity import RESTART_EXIT_CODE, InputContinuity
 from .web import register
@@ -48,19 +49,25 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                 skipped(settings.topic_inputs, msg.partition, missing, msg.offset)
             src = source_of(msg.headers, msg.topic, msg.partition, msg.offset,
                             int(msg.timestamp * 1000), settings.topic_executions)
-            with metrics.APPLY_SECONDS.time():
-                key = msg.key if isinstance(msg.key, bytes) else None
-                stored = table.get(key) if key else None
-                result = handle(src, key, event.value, stored, refdata, cache)
-                if result.state is not None and key:
-                    table[key] = result.state  # the one write per event: atomic per trader
-            metrics.EVENTS.labels(result.kind).inc()
-            for s in result.sends:
-                if s.to is Out.DEAD_LETTERS:
-                    metrics.DEAD_LETTERS.labels(dict(s.headers)["dlq.code"].decode()).inc()
-                await outs[s.to].send(key=s.key, value=s.value, headers=s.headers)
+            key = msg.key if isinstance(msg.key, bytes) else None
+            # The trace the input carries goes on with everything it causes (README: Operating).
+            with otel.span("apply", trace.from_headers(msg.headers), "consumer") as ctx, \
+                    trace.bound(ctx, trader_id=key.decode("utf-8", "replace") if key else None):
+                with metrics.APPLY_SECONDS.time():
+                    stored = table.get(key) if key else None
+                    result = handle(src, key, event.value, stored, refdata, cache)
+                    if result.state is not None and key:
+                        table[key] = result.state  # the one write per event: atomic per trader
+                metrics.EVENTS.labels(result.kind).inc()
+                observe.record(result)
+                for s in result.sends:
+                    if s.to is Out.DEAD_LETTERS:
+                        metrics.DEAD_LETTERS.labels(dict(s.headers)["dlq.code"].decode()).inc()
+                    s.headers.append(trace.header(ctx))
+                    await outs[s.to].send(key=s.key, value=s.value, headers=s.headers)
 
     register(app, table, settings, worker_id)
+    observe.install(app, table, cache, settings)
     return app
 
 
@@ -81,5 +88,7 @@ def skipped(topic: str, partition: int, missing: int, got: int) -> None:
 
 def run(settings: Settings, bootstrap: str, worker_id: str = "0") -> None:
     app = build(settings, bootstrap, worker_id)
-    worker = faust.Worker(app, loglevel="info", quiet=True)
+    worker = faust.Worker(app, loglevel="info", quiet=True,
+                          override_logging=False)  # keep our JSON logging
+    worker.spinner = None  # it writes terminal escapes between the log lines
     worker.execute_from_commandline()

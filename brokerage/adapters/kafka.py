@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from confluent_kafka import Consumer, Producer
@@ -12,6 +13,8 @@ from brokerage.security.clientconf import client_conf
 
 # Java's murmur2, as aiokafka (inside Faust) uses: both sides pick the same partition per key.
 PARTITIONER = "murmur2_random"
+# librdkafka's own messages go through logging (JSON lines), not straight to stderr.
+RDKAFKA_LOG = logging.getLogger("librdkafka")
 
 
 def producer(bootstrap: str, **extra: Any) -> Producer:
@@ -20,6 +23,7 @@ def producer(bootstrap: str, **extra: Any) -> Producer:
         "partitioner": PARTITIONER,
         "enable.idempotence": True,
         "linger.ms": 5,
+        "logger": RDKAFKA_LOG,
     }
     conf.update(extra)
     return Producer(conf)
@@ -32,6 +36,7 @@ def consumer(bootstrap: str, group: str, **extra: Any) -> Consumer:
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
         "isolation.level": "read_committed",
+        "logger": RDKAFKA_LOG,
     }
     conf.update(extra)
     return Consumer(conf)
@@ -63,7 +68,7 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
     inputs = {"max.message.bytes": str(MAX_INPUT_BYTES)}
     # Replay rebuilds every table from the merged input log from offset 0: keep it all.
     forever = {**inputs, "retention.ms": "-1", "retention.bytes": "-1"}
-    return {
+    configs = {
         settings.topic_requests: forever,
         settings.topic_executions: forever,
         settings.topic_inputs: {**forever, "max.message.bytes": str(MAX_INPUT_BYTES + 1000)},
@@ -71,15 +76,21 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
         settings.topic_dead_letters: {"max.message.bytes": str(MAX_DEAD_LETTER_BYTES)},
         settings.topic_api_keys: {"cleanup.policy": "compact"},  # the latest record per key
     }
+    if settings.min_insync_replicas > 1:  # a cluster: acks=all writes need this many copies
+        isr = {"min.insync.replicas": str(settings.min_insync_replicas)}
+        configs = {n: {**configs.get(n, {}), **isr} for n in topic_names(settings)}
+    return configs
 
 
 def create_topics(bootstrap: str, names: list[str], partitions: int, timeout: float = 30,
-                  configs: dict[str, dict[str, str]] | None = None) -> None:
+                  configs: dict[str, dict[str, str]] | None = None,
+                  replication: int = 1) -> None:
     """Create the topics that are missing; existing ones are left alone."""
     admin = admin_client(bootstrap)
     existing = set(admin.list_topics(timeout=timeout).topics)
     configs = configs or {}
-    new = [NewTopic(n, num_partitions=partitions, replication_factor=1, config=configs.get(n, {}))
+    new = [NewTopic(n, num_partitions=partitions, replication_factor=replication,
+                    config=configs.get(n, {}))
            for n in names if n not in existing]
     if not new:
         return

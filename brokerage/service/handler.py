@@ -19,7 +19,7 @@ from brokerage.codec.models import (
 )
 from brokerage.codec.state import state_from_bytes, state_to_bytes
 from brokerage.domain import core
-from brokerage.domain.events import Anomaly, Event, OrderCommand, Response, TradeUpdate
+from brokerage.domain.events import Anomaly, Event, OrderCommand, Output, Response, TradeUpdate
 from brokerage.domain.refdata import RefData
 from brokerage.domain.state import TraderState
 from brokerage.domain.types import RejectReason
@@ -56,6 +56,7 @@ class Result:
     state: bytes | None  # None: leave the table as it is
     sends: list[Send]
     kind: str  # for metrics: the event class, or the dead-letter reason
+    outputs: list[Output] = field(default_factory=list)  # what the rules said: metrics, logs
 
 
 def source_of(headers: list[tuple[str, bytes]] | dict[str, bytes] | None, topic: str,
@@ -161,7 +162,7 @@ def handle(
         # writes are not rolled back), so write the value again to get it logged. Refused
         # exchange reports changed nothing and need no write.
         out = None if any(isinstance(o, Anomaly) for o in outputs) else stored
-    return Result(out, sends, type(event).__name__)
+    return Result(out, sends, type(event).__name__, outputs)
 
 
 def _send(o: Response | TradeUpdate | OrderCommand) -> Send:

@@ -9,12 +9,18 @@ import time
 from typing import Any
 
 import httpx
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 
 from .breaker import BreakerOpen, CircuitBreaker
 
 log = logging.getLogger("brokerage.connector")
 CALLS = Counter("brokerage_connector_exchange_calls_total", "Exchange calls", ["outcome"])
+RETRIES = Counter("brokerage_connector_exchange_retries_total",
+                  "Exchange calls tried again after a timeout, refused connection or 5xx")
+ROUND_TRIP = Histogram(
+    "brokerage_connector_exchange_round_trip_seconds",
+    "One HTTP exchange call, sent to answered, by operation (executions is a long poll)", ["op"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
 
 class ExchangeUnavailable(Exception):
@@ -39,19 +45,26 @@ class ExchangeClient:
         self._http.close()
 
     def call(self, method: str, path: str, *, json: Any = None,
-             params: dict[str, Any] | None = None, timeout: float | None = None) -> Any:
+             params: dict[str, Any] | None = None, timeout: float | None = None,
+             headers: dict[str, str] | None = None) -> Any:
+        op = operation(method, path)
         for attempt in range(self._attempts):
+            if attempt:
+                RETRIES.inc()
             try:
                 self.breaker.before()
             except BreakerOpen as exc:
                 CALLS.labels("breaker_open").inc()
                 raise ExchangeUnavailable(str(exc)) from exc
+            started = time.perf_counter()
             try:
-                r = self._http.request(method, path, json=json, params=params,
+                r = self._http.request(method, path, json=json, params=params, headers=headers,
                                        timeout=timeout or httpx.USE_CLIENT_DEFAULT)
             except httpx.TransportError as exc:  # timeouts and refused connections
                 self._failed(attempt, f"{type(exc).__name__}: {exc}")
                 continue
+            finally:
+                ROUND_TRIP.labels(op).observe(time.perf_counter() - started)
             if r.status_code >= 500:
                 self._failed(attempt, f"HTTP {r.status_code}")
                 continue
@@ -69,3 +82,12 @@ class ExchangeClient:
         delay = self._rng.uniform(0, min(self._max_backoff, self._backoff * 2**attempt))
         log.warning("exchange call failed (%s); retry in %.2fs", why, delay)
         time.sleep(delay)
+
+
+def operation(method: str, path: str) -> str:
+    """A bounded label for a call: new, cancel, replace, open_orders, executions, other."""
+    if method == "POST":
+        if path == "/orders":
+            return "new"
+        return path.rsplit("/", 1)[-1] if path.endswith(("/cancel", "/replace")) else "other"
+    return {"/orders": "open_orders", "/executions": "executions"}.get(path, "other")

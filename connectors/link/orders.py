@@ -6,18 +6,26 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from confluent_kafka import KafkaException, Message, Producer
 
 from brokerage.adapters.group import GroupMember
 from brokerage.codec import avro
 from brokerage.codec.models import execution_to_record, order_from_record
+from brokerage.domain.events import OrderCommand
+from brokerage.observability import otel, trace
+from brokerage.observability.logs import EVENTS
+from brokerage.observability.metrics import DEAD_LETTERS, LagSampler
+from brokerage.observability.probes import Heartbeat
 from brokerage.service.handler import Source, dead_letter
 
 from .client import ExchangeClient, ExchangeRefused, ExchangeUnavailable
 from .mapping import refusal_report, request_for
+from .traces import TRACES
 
 log = logging.getLogger("brokerage.connector")
+events = logging.getLogger(EVENTS)
 
 
 def flushed(prod: Producer, stop: threading.Event) -> bool:
@@ -31,13 +39,17 @@ def flushed(prod: Producer, stop: threading.Event) -> bool:
 
 class OrderPump:
     def __init__(self, cons: GroupMember, client: ExchangeClient, prod: Producer,
-                 executions: str, dead_letters: str, stop: threading.Event) -> None:
+                 executions: str, dead_letters: str, stop: threading.Event,
+                 group: str = "connector") -> None:
         self.cons, self.client, self.prod = cons, client, prod
         self.executions, self.dead_letters, self.stop = executions, dead_letters, stop
+        self.beat, self.lag = Heartbeat(), LagSampler(group)  # liveness; lag per partition
 
     def run(self) -> None:
         while not self.stop.is_set():
             batch = self.cons.consume(200, timeout=0.2)
+            self.beat.beat()
+            self.lag(self.cons.consumer)
             done = all(self.send(m) for m in batch if not m.error())
             if batch and done and flushed(self.prod, self.stop):
                 try:
@@ -53,16 +65,29 @@ class OrderPump:
             self._dead_letter(msg, type(exc).__name__, str(exc))
             return True
         method, path, body = request_for(order)
+        with otel.span(f"exchange {order.action.value}", trace.from_headers(msg.headers()),
+                       "client") as ctx, trace.bound(ctx, trade_id=order.trade_id,
+                                                     trader_id=order.trader_id):
+            TRACES.remember(order.trade_id, ctx)  # its reports go back in this trace
+            return self._deliver(msg, order, method, path, body, {trace.HEADER: ctx.traceparent})
+
+    def _deliver(self, msg: Message, order: OrderCommand, method: str, path: str,
+                 body: dict[str, Any], headers: dict[str, str]) -> bool:
         pause = 0.2
         while not self.stop.is_set():
+            self.beat.beat()  # waiting out an outage is not being stuck
             try:
-                self.client.call(method, path, json=body)
+                self.client.call(method, path, json=body, headers=headers)
+                events.info("order %s %s sent to the exchange", order.action.value,
+                            order.order_id)
                 return True
             except ExchangeRefused as exc:
                 if exc.status == 404:  # it never saw the order being changed
                     rep = refusal_report(order, str(exc))
                     value = avro.encode("execution_report", execution_to_record(rep))
-                    self.prod.produce(self.executions, value, key=order.trader_id.encode())
+                    self.prod.produce(self.executions, value, key=order.trader_id.encode(),
+                                      headers=[trace.header(TRACES.of(order.trade_id)
+                                                            or trace.new())])
                 else:
                     self._dead_letter(msg, "ExchangeRefused", str(exc))
                 return True
@@ -75,4 +100,6 @@ class OrderPump:
     def _dead_letter(self, msg: Message, error: str, reason: str) -> None:
         src = Source(msg.topic() or "", msg.partition() or 0, msg.offset() or 0, False)
         dl = dead_letter(src, msg.key(), msg.value() or b"", error, reason)
+        DEAD_LETTERS.labels(dict(dl.headers)["dlq.code"].decode()).inc()
+        log.error("order sent to the dead-letter topic: %s: %s", error, reason)
         self.prod.produce(self.dead_letters, dl.value, dl.key, headers=dict(dl.headers))

@@ -8,14 +8,14 @@ import threading
 from typing import Any
 
 import httpx
-from prometheus_client import start_http_server
 
 from brokerage.adapters.group import GroupMember
 from brokerage.adapters.kafka import consumer, producer
 from brokerage.codec.models import order_from_record
 from brokerage.config import Settings
+from brokerage.observability.probes import serve
 
-from .breaker import CircuitBreaker
+from .breaker import CircuitBreaker, State
 from .client import ExchangeClient, ExchangeUnavailable
 from .mapping import request_for
 from .orders import OrderPump
@@ -27,7 +27,6 @@ log = logging.getLogger("brokerage.connector")
 
 def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None) -> None:
     stop = stop or _stop_on_signals()
-    start_http_server(settings.connector_metrics_port, addr="127.0.0.1")  # /metrics
     breaker = CircuitBreaker(settings.connector_breaker_failures,
                              settings.connector_breaker_reset_seconds)
     client = ExchangeClient(settings.exchange_url, breaker)
@@ -44,10 +43,16 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     stream.start()
     threading.Thread(target=_reconcile_when_up, name="reconcile", daemon=True,
                      args=(client, settings, stop)).start()
+    orders = OrderPump(cons, client, prod, settings.topic_executions,
+                       settings.topic_dead_letters, stop, f"{settings.app_id}-connector")
+    # Live while the order loop goes round; ready while it reaches Kafka and the exchange.
+    probes = serve(settings.metrics_bind, settings.connector_metrics_port, orders.beat.alive,
+                   lambda: orders.lag.ok and breaker.state is not State.OPEN)
     try:
-        OrderPump(cons, client, prod, settings.topic_executions,
-                  settings.topic_dead_letters, stop).run()
+        orders.run()
     finally:
+        if probes:
+            probes.close()
         stop.set()
         stream.join(10)
         prod.flush(10)

@@ -17,11 +17,15 @@ from prometheus_client import Counter, Gauge
 from brokerage.adapters.kafka import consumer
 from brokerage.codec import avro
 from brokerage.codec.models import execution_to_record
+from brokerage.observability import trace
+from brokerage.observability.logs import EVENTS
 
 from .client import ExchangeClient, ExchangeUnavailable
 from .mapping import report_from
+from .traces import TRACES
 
 log = logging.getLogger("brokerage.connector")
+events = logging.getLogger(EVENTS)
 LAST_SEQ = Gauge("brokerage_connector_last_seq", "Last exchange sequence number published")
 GAPS = Counter("brokerage_connector_seq_gaps_total", "Gaps in the exchange's sequence numbers")
 TAIL = 50  # messages read back per partition to find the last sequence number
@@ -94,7 +98,12 @@ def pump(client: ExchangeClient, producer: Producer, topic: str, start_seq: int,
                 log.error("exchange sequence gap: %d after %d", r["seq"], seq)
             rep = report_from(r)
             value = avro.encode("execution_report", execution_to_record(rep, r["seq"]))
-            producer.produce(topic, value, key=rep.trader_id.encode())
+            ctx = TRACES.of(rep.trade_id) or trace.new()  # back in the trade's trace
+            producer.produce(topic, value, key=rep.trader_id.encode(),
+                             headers=[trace.header(ctx)])
+            with trace.bound(ctx, trade_id=rep.trade_id, trader_id=rep.trader_id):
+                events.info("execution %s %s (seq %d) published", rep.exec_type.value,
+                            rep.exec_id, r["seq"])
             seq = r["seq"]
         if page["reports"]:
             while producer.flush(5):  # the broker may be restarting: never skip ahead

@@ -11,8 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler as AiohttpHandler
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from brokerage.domain import refdata as refdata_mod
+from brokerage.observability import trace
+from brokerage.observability.logs import EVENTS
 
 from .engine import Engine
 from .faults import Faults, Listener, parse_faults
@@ -30,6 +34,27 @@ from .protocol import (
 from .venue import Venue
 
 log = logging.getLogger(__name__)
+events = logging.getLogger(EVENTS)
+HTTP = Counter("brokerage_exchange_http_requests_total", "Exchange simulator HTTP requests",
+               ["route", "status"])
+
+
+@web.middleware
+async def observed(request: web.Request, handler: AiohttpHandler) -> web.StreamResponse:
+    """Instructions carry the connector's trace (W3C traceparent): log within it, count."""
+    ctx = trace.parse(request.headers.get(trace.HEADER))
+    route = request.match_info.route.resource
+    name = route.canonical if route is not None else "unmatched"
+    with trace.bound(ctx):
+        resp = await handler(request)
+        if request.method == "POST" and ctx is not None:
+            events.info("%s %s -> %d", request.method, request.path, resp.status)
+    HTTP.labels(name, str(resp.status)).inc()
+    return resp
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 MAX_LIMIT, MAX_WAIT_MS = 5000, 30_000
 
 
@@ -129,7 +154,7 @@ def make_app(venue: Venue, faults: Faults,
             return _reply(404, {"error": "unknown symbol"})
         return _reply(200, {k: [list(lv) for lv in v] for k, v in b.depth().items()})
 
-    app = web.Application()
+    app = web.Application(middlewares=[observed])
     app.add_routes([
         web.post("/orders", guarded(new)),
         web.post("/orders/{orig}/cancel", guarded(cancel)),
@@ -137,6 +162,8 @@ def make_app(venue: Venue, faults: Faults,
         web.get("/orders", guarded(orders)),
         web.get("/executions", guarded(executions)),
         web.get("/healthz", guarded(healthz, errors=False)),
+        web.get("/readyz", guarded(healthz, errors=False)),  # ready once it listens
+        web.get("/metrics", metrics),
         web.post("/admin/faults", guarded(set_faults, errors=False)),
         web.post("/admin/outage", guarded(outage, errors=False)),
         web.post("/admin/end-of-day", guarded(end_of_day, errors=False)),

@@ -1,0 +1,101 @@
+"""Structured logs: one JSON object per line with one schema in every process.
+
+    {"time", "level", "service", "logger", "message",
+     "trace_id", "span_id", "request_id", "trade_id", "trader_id", ["error"]}
+
+The ids come from the work in hand (trace.bound) or from `extra=`; absent ones are null, so
+every line has every key. Secrets are redacted from the message and from tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from . import redact, trace
+
+FIELDS = ("trace_id", "span_id", "request_id", "trade_id", "trader_id")
+# Per-event lines (one per request, order, fill) log here: operators can mute them alone.
+EVENTS = "brokerage.events"
+_NOISY = {"httpx": logging.WARNING, "httpcore": logging.WARNING,  # a line per call is noise
+          "uvicorn.access": logging.WARNING}  # the API writes its own access line
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"
+                                                                           ).replace("+00:00", "Z"),
+            "level": record.levelname.lower(), "service": self.service, "logger": record.name,
+            "message": redact.redact(record.getMessage()),
+        }
+        out.update(dict.fromkeys(FIELDS))
+        out.update(trace.fields())
+        for name in FIELDS:
+            value = record.__dict__.get(name)
+            if value:
+                out[name] = str(value)
+        if record.exc_info:
+            out["error"] = redact.redact(self.formatException(record.exc_info))
+        elif record.stack_info:
+            out["error"] = redact.redact(record.stack_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """For a person at a terminal: the same facts, redacted, on one readable line."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__("%(asctime)s %(levelname)s " + service + " %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        ids = {**trace.fields(), **{k: record.__dict__[k] for k in FIELDS
+                                    if record.__dict__.get(k)}}
+        line = super().format(record)
+        if ids:
+            line += " [" + " ".join(f"{k}={v}" for k, v in ids.items() if k != "span_id") + "]"
+        return redact.redact(line)
+
+
+def setup(service: str, *, fmt: str = "json", level: str = "INFO", events: bool = True,
+          secrets: tuple[str | None, ...] = (), hooks: bool = True) -> None:
+    """Make the root logger write `fmt` lines to stderr; idempotent. With `hooks`, uncaught
+    exceptions and warnings are log lines too (for processes, not in-process callers)."""
+    redact.register(secrets)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(service) if fmt == "json" else TextFormatter(service))
+    handler.set_name("brokerage")
+    root = logging.getLogger()
+    for old in [h for h in root.handlers  # ours, or basicConfig's; not pytest's capture
+                if h.get_name() == "brokerage" or type(h) is logging.StreamHandler]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name, lvl in _NOISY.items():
+        logging.getLogger(name).setLevel(max(lvl, root.level))
+    logging.getLogger(EVENTS).setLevel(root.level if events else logging.WARNING)
+    if hooks:
+        logging.captureWarnings(True)
+        sys.excepthook = _log_uncaught
+        threading.excepthook = _log_thread_uncaught
+
+
+def _log_uncaught(kind: type[BaseException], exc: BaseException,
+                  tb: TracebackType | None) -> None:
+    logging.getLogger("brokerage").critical("uncaught exception", exc_info=(kind, exc, tb))
+
+
+def _log_thread_uncaught(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None and not isinstance(args.exc_value, SystemExit):
+        logging.getLogger("brokerage").error(
+            "uncaught exception in thread %s", args.thread.name if args.thread else "?",
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback))

@@ -1,0 +1,53 @@
+"""Metrics more than one process records (defined once: a name registers once per process),
+and consumer lag per partition for the confluent-kafka consumers."""
+
+from __future__ import annotations
+
+import time
+
+from confluent_kafka import Consumer, TopicPartition
+from prometheus_client import Counter, Gauge
+
+DEAD_LETTERS = Counter("brokerage_dead_letters_total",
+                       "Messages sent to the dead-letter topic, by reason code", ["reason"])
+CONSUMER_LAG = Gauge("brokerage_consumer_lag_messages",
+                     "Messages not yet committed by the group: end offset - committed offset",
+                     ["group", "topic", "partition"])
+
+
+class LagSampler:
+    """Sets CONSUMER_LAG for the partitions a consumer owns, at most every `every` seconds.
+    Call it from the thread that polls the consumer (confluent consumers are not shared)."""
+
+    def __init__(self, group: str, every: float = 5.0) -> None:
+        self.group, self.every = group, every
+        self._next = 0.0
+        self._seen: set[tuple[str, int]] = set()
+        self.ok = False  # the last sample got its answers: connected to the cluster
+
+    def __call__(self, consumer: Consumer) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + self.every
+        try:
+            owned = consumer.assignment()
+            committed = consumer.committed(owned, timeout=2) if owned else []
+        except Exception:  # a broker restarting: sample next time
+            self.ok = False
+            return
+        current = set()
+        for tp in committed:
+            low, high = consumer.get_watermark_offsets(TopicPartition(tp.topic, tp.partition),
+                                                       timeout=2, cached=False)
+            done = tp.offset if tp.offset >= 0 else low  # nothing committed yet
+            CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(max(0, high - done))
+            current.add((tp.topic, tp.partition))
+        for topic, partition in self._seen - current:  # moved to another member
+            CONSUMER_LAG.remove(self.group, topic, str(partition))
+        self._seen = current
+        self.ok = True
+
+# Request kinds as metric labels (the event classes of brokerage.domain.events).
+REQUEST_TYPES = {"NewTrade": "new", "AmendTrade": "amend", "CancelTrade": "cancel",
+                 "Deposit": "deposit", "Withdraw": "withdraw"}

@@ -1,0 +1,33 @@
+"""What every process does first: logging and (optional) span export, from the settings."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from brokerage.config import Settings
+
+from . import logs, otel
+
+# The long-running processes; one-shot commands (trade, demo, verify...) log as text.
+SERVICES = {"worker", "sequencer", "connector", "api", "exchange-sim", "sink", "topics"}
+
+
+def start(command: str, settings: Settings) -> None:
+    service = settings.service_name or command
+    serves = command in SERVICES
+    logs.setup(service, fmt=settings.log_format if serves else "text", level=settings.log_level,
+               events=settings.log_events, secrets=secrets(settings), hooks=serves)
+    if serves:
+        otel.configure(service, settings.otlp_endpoint)
+
+
+def secrets(settings: Settings) -> tuple[str | None, ...]:
+    """Every secret value in the settings, and the password inside a DSN."""
+    found: list[str | None] = []
+    for value in settings.model_dump().values():
+        if hasattr(value, "get_secret_value"):
+            secret = value.get_secret_value()
+            found.append(secret)
+            if "://" in secret:
+                found.append(urlsplit(secret).password)
+    return tuple(found)

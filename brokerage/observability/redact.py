@@ -1,0 +1,37 @@
+"""Secrets and tokens never reach a log line: known secret values, bearer tokens, JWTs,
+passwords in URLs and `password=`-style pairs are replaced before a line is written."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+MASK = "***"
+_PATTERNS = [
+    # Authorization: Bearer <token> / Basic <credentials>
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 " + MASK),
+    # a JWT anywhere (header.payload.signature, base64url)
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+"), MASK),
+    # scheme://user:password@host
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@", re.I), r"\1" + MASK + "@"),
+    # password=..., "secret": "...", api_key: ..., sasl.password=...
+    (re.compile(r"(?i)\b([\w.-]*(?:password|passwd|secret|token|api[_-]?key)[\"']?\s*[:=]\s*"
+                r"[\"']?)([^\s\"',&;}]+)"), r"\1" + MASK),
+]
+_secrets: set[str] = set()
+
+
+def register(values: Iterable[str | None]) -> None:
+    """Values that must never be printed (the API's signing key, passwords...)."""
+    for v in values:
+        if v and len(v) >= 4:  # a tiny value would mask ordinary words
+            _secrets.add(v)
+
+
+def redact(text: str) -> str:
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text

@@ -1,0 +1,97 @@
+"""What a worker shows: metrics and log lines from what the rules said, faust's own sensor,
+consumer lag per partition, table recovery progress and the money and shares blocked."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import faust
+from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
+from faust.types import TP, TableT
+from prometheus_client import REGISTRY
+
+from brokerage.config import Settings
+from brokerage.domain.events import Anomaly, OrderCommand, Response, TradeUpdate
+from brokerage.observability.logs import EVENTS
+from brokerage.observability.metrics import CONSUMER_LAG, REQUEST_TYPES
+from brokerage.service.handler import Result, StateCache
+
+from . import metrics
+
+log = logging.getLogger(EVENTS)
+_faust_metrics: list[FaustMetrics] = []  # registered once per process
+
+
+def record(result: Result) -> None:
+    """Count and log what one event did (the trace ids are bound by the caller)."""
+    for o in result.outputs:
+        if isinstance(o, Response):
+            outcome = "accepted" if o.accepted else "rejected"
+            reason = o.reason.value if o.reason else ""
+            metrics.REQUESTS.labels(REQUEST_TYPES.get(result.kind, "other"), outcome,
+                                    reason).inc()
+            log.info("request %s %s %s", o.request_id, outcome, reason,
+                     extra={"request_id": o.request_id, "trade_id": o.trade_id})
+        elif isinstance(o, TradeUpdate):
+            if o.last_qty:
+                metrics.FILLS.inc()
+                metrics.FILLED_SHARES.inc(o.last_qty)
+            if o.status.terminal:
+                metrics.SETTLED.labels(o.status.value).inc()
+            log.info("trade %s %s (exec %s, filled %d)", o.trade_id, o.status.value, o.exec_id,
+                     o.cum_qty, extra={"trade_id": o.trade_id})
+        elif isinstance(o, OrderCommand):
+            log.info("order %s %s to the exchange", o.action.value, o.order_id,
+                     extra={"trade_id": o.trade_id})
+        elif isinstance(o, Anomaly):
+            log.warning("exchange report refused: %s", o.reason.value)
+
+
+def install(app: faust.App, table: TableT[bytes, bytes], cache: StateCache,
+            settings: Settings, scan_seconds: float = 15.0) -> None:
+    if not _faust_metrics:  # faust's sensor: messages, events, sends, commits, rebalances
+        _faust_metrics.append(FaustMetrics.create(REGISTRY, "faust"))
+    app.monitor = PrometheusMonitor(metrics=_faust_metrics[0])
+    group = settings.app_id
+    seen: set[int] = set()
+
+    @app.timer(5.0)
+    async def sample_lag_and_recovery() -> None:
+        recovery = app.tables.recovery  # type: ignore[attr-defined]  # not in faust's stubs
+        metrics.RECOVERY_REMAINING.labels("active").set(recovery.active_remaining_total())
+        metrics.RECOVERY_REMAINING.labels("standby").set(recovery.standby_remaining_total())
+        owned = _owned_inputs(app, settings.topic_inputs)
+        for p in owned:
+            tp = TP(settings.topic_inputs, p)
+            high = app.consumer.highwater(tp)
+            done = app.consumer._committed_offset.get(tp)  # type: ignore[attr-defined]
+            if high is not None and done is not None:
+                CONSUMER_LAG.labels(group, tp.topic, str(p)).set(max(0, high - done))
+        for p in seen - owned:  # moved to another worker
+            CONSUMER_LAG.remove(group, settings.topic_inputs, str(p))
+        seen.clear()
+        seen.update(owned)
+
+    @app.timer(scan_seconds)
+    async def sum_blocked() -> None:
+        """Decoded states come from the handler's cache, so a scan rarely decodes; it yields
+        to the event loop every few hundred traders."""
+        cash = shares = 0
+        for n, (key, raw) in enumerate(list(table.items())):
+            if raw:
+                state = cache.get(key, raw)
+                cash += state.cash_blocked
+                shares += sum(p.blocked for p in state.positions.values())
+            if n % 200 == 199:
+                await asyncio.sleep(0)
+        metrics.BLOCKED_CASH.set(cash)
+        metrics.BLOCKED_SHARES.set(shares)
+
+
+def _owned_inputs(app: Any, topic: str) -> set[int]:
+    try:
+        return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
+    except (TypeError, AttributeError):  # before the first assignment
+        return set()
