@@ -71,6 +71,9 @@ def markdown(doc: dict[str, Any]) -> str:
            f"closed-loop window {c['window']:,}. Mix: "
            + ", ".join(f"{k} {v:,}" for k, v in doc["mix"].items()) + ".", "",
            table(doc), "",
+           *([f"Worker restarts during the run (exit 75, restarted): "
+              f"{', '.join(doc['ours']['restarts'])}.", ""] if doc["ours"].get("restarts")
+             else []),
            f"Ratios (closed loop): ours / raw ceiling = {_n(s['ratio_vs_ceiling'], 2)}, "
            f"ours / PostgreSQL = {_n(s['ratio_vs_postgres'], 2)} "
            f"(PostgreSQL best variant, synchronous_commit "

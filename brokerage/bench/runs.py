@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from brokerage.chaos.run import quiescent
 from brokerage.config import Settings
 from brokerage.entrypoints.processes import Processes
 
@@ -54,7 +53,7 @@ def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampl
         for name, rate, (a, b) in plan(cfg, len(work.mix), open_loop):
             runs.append(pipe.phase(name, d + a, d + b, rate, cfg.window, tick,
                                    cfg.drain_timeout))
-        _settle(pipe, s, cfg.settle_timeout, tick)
+        _settle(pipe, sampler, cfg.settle_timeout, tick)
         after = probe(s, procs) if probe else {}
         end = time.monotonic()
         seen = pipe.close()
@@ -81,15 +80,17 @@ def _supervised(procs: Processes, sampler: Sampler, progress: Progress) -> Progr
     return tick
 
 
-def _settle(pipe: Pipeline, s: Settings, timeout: float, tick: Progress) -> None:
-    """Until fills stop coming and nothing is left to process (bounded)."""
+def _settle(pipe: Pipeline, sampler: Sampler, timeout: float, tick: Progress) -> None:
+    """Until fills stop coming and the sampled lags of the sequencer, worker and connector
+    are all zero (bounded)."""
     deadline, last, still = time.monotonic() + timeout, -1, 0
     while time.monotonic() < deadline:
         n = pipe.filled.value
         tick("settling (fills)", n, n)
         still = still + 1 if n == last else 0
         last = n
-        if still >= 4 and quiescent(s.kafka_bootstrap_servers, s):
+        lags = sampler.samples[-1].lag if sampler.samples else {}
+        if still >= 4 and len(lags) >= 3 and not any(lags.values()):
             return
         time.sleep(0.5)
 

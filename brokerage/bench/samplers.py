@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
-from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec
+from confluent_kafka import Consumer, TopicPartition
 
-from brokerage.security.clientconf import client_conf
+from brokerage.adapters.kafka import consumer
 
 
 @dataclass
@@ -24,33 +23,42 @@ class Sample:
 
 
 class GroupLag:
-    """Committed lag of one group over some topics, with one admin client kept open."""
+    """Committed lag of one group over some topics, read through a consumer that carries the
+    group's id but never subscribes (so it never joins). Only the sampler thread calls it."""
 
-    def __init__(self, admin: AdminClient, group: str, topics: list[str]) -> None:
-        meta = admin.list_topics(timeout=10)
-        self.admin, self.group = admin, group
-        self.tps = [TopicPartition(t, p) for t in topics for p in meta.topics[t].partitions]
+    def __init__(self, bootstrap: str, group: str, topics: list[str]) -> None:
+        self.bootstrap, self.group, self.topics = bootstrap, group, topics
+        self._c: Consumer | None = None
+        self._tps: list[TopicPartition] = []
 
     def __call__(self) -> int:
-        ends = self.admin.list_offsets({tp: OffsetSpec.latest() for tp in self.tps})
-        req = [ConsumerGroupTopicPartitions(self.group, self.tps)]
-        done = self.admin.list_consumer_group_offsets(req)[self.group].result(timeout=5)
-        at = {(tp.topic, tp.partition): tp.offset for tp in done.topic_partitions}
+        if self._c is None:
+            self._c = consumer(self.bootstrap, self.group)
+            meta = self._c.list_topics(timeout=10)
+            self._tps = [TopicPartition(t, p) for t in self.topics
+                         for p in meta.topics[t].partitions]
         total = 0
-        for tp, fut in ends.items():
-            high = fut.result(timeout=5).offset
-            total += high - max(0, at.get((tp.topic, tp.partition), 0))
+        for tp in self._c.committed(self._tps, timeout=5):
+            low, high = self._c.get_watermark_offsets(
+                TopicPartition(tp.topic, tp.partition), timeout=5, cached=False)
+            total += high - (tp.offset if tp.offset >= 0 else low)
         return total
+
+    def close(self) -> None:
+        if self._c is not None:
+            self._c.close()
+            self._c = None
 
 
 class Sampler(threading.Thread):
     def __init__(self, bootstrap: str, every: float = 0.5) -> None:
         super().__init__(name="bench-sampler", daemon=True)
-        self.admin = AdminClient(client_conf(bootstrap))
+        self.bootstrap = bootstrap
         self.every = every
         self.samples: list[Sample] = []
         self._procs: dict[str, psutil.Process] = {}
         self._lags: dict[str, GroupLag] = {}
+        self._retired: list[GroupLag] = []  # closed by the sampler thread, their only user
         self._lock = threading.Lock()
         self._halt = threading.Event()
 
@@ -66,18 +74,21 @@ class Sampler(threading.Thread):
         with self._lock:
             for r in roles:
                 self._procs.pop(r, None)
-                self._lags.pop(r, None)
+                if r in self._lags:
+                    self._retired.append(self._lags.pop(r))
 
     def watch_group(self, label: str, group: str, topics: list[str]) -> None:
-        lag = GroupLag(self.admin, group, topics)
         with self._lock:
-            self._lags[label] = lag
+            self._lags[label] = GroupLag(self.bootstrap, group, topics)
 
     def run(self) -> None:
         while not self._halt.wait(self.every):
             s = Sample(time.monotonic())
             with self._lock:
                 procs, lags = dict(self._procs), dict(self._lags)
+                retired, self._retired = self._retired, []
+            for lag in retired:
+                lag.close()
             for role, p in procs.items():
                 try:
                     with p.oneshot():
@@ -93,9 +104,13 @@ class Sampler(threading.Thread):
             self.samples.append(s)
 
     def stop(self) -> None:
+        """Stop sampling and close every probe (before the broker goes away)."""
         self._halt.set()
         self.join(10)
-        self._lags.clear()  # their admin client would keep calling a broker about to stop
+        for lag in [*self._lags.values(), *self._retired]:
+            lag.close()
+        self._lags.clear()
+        self._retired.clear()
 
     def between(self, t0: float, t1: float) -> list[Sample]:
         return [s for s in self.samples if t0 <= s.t <= t1]
