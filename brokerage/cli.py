@@ -161,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     from brokerage.entrypoints import bench_cmd
 
     bench_cmd.add_parser(sub)
+
+    from brokerage.entrypoints import backup_cmd
+
+    backup_cmd.add_parsers(sub)
     return p
 
 
