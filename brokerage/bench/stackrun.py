@@ -31,7 +31,8 @@ def bench_settings(base: Settings, root: Path, partitions: int, exchange_fsync: 
            ("requests", "responses", "orders", "executions", "dead_letters", "inputs")},
         "app_id": tag, "state_dir": root / tag, "partitions": partitions,
         "exchange_port": ex, "exchange_url": f"http://127.0.0.1:{ex}",
-        "connector_metrics_port": free_port(), "exchange_fsync": exchange_fsync})
+        "connector_metrics_port": free_port(), "sequencer_metrics_port": free_port(),
+        "exchange_fsync": exchange_fsync})
 
 
 @contextmanager

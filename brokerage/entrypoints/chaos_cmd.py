@@ -52,7 +52,7 @@ def own_broker_run(s: Settings, cfg: ChaosConfig,
         settings = s.model_copy(update={
             "kafka_bootstrap_servers": info.bootstrap, "state_dir": Path(tmp) / "state",
             "exchange_port": (ex := free_port()), "exchange_url": f"http://127.0.0.1:{ex}",
-            "connector_metrics_port": free_port()})
+            "connector_metrics_port": free_port(), "sequencer_metrics_port": free_port()})
 
         def restart_broker() -> None:
             broker.stop(data)

@@ -39,6 +39,7 @@ def stack_settings(bootstrap: str, state_dir: Path, name: Callable[[str], str]) 
         worker_web_port=web, worker_urls=f"http://127.0.0.1:{web}", api_port=api,
         api_response_timeout_seconds=20, exchange_port=exchange,
         exchange_url=f"http://127.0.0.1:{exchange}", connector_metrics_port=free_port(),
+        sequencer_metrics_port=free_port(),
     )
 
 
