@@ -15,7 +15,7 @@ _PATTERNS = [
     # scheme://user:password@host
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@", re.I), r"\1" + MASK + "@"),
     # password=..., "secret": "...", api_key: ..., sasl.password=...
-    (re.compile(r"(?i)\b([\w.-]*(?:password|passwd|secret|token|api[_-]?key)[\"']?\s*[:=]\s*"
+    (re.compile(r"(?i)\b([\w.-]*(?:password|passwd|secret|token|api[_-]?key)[\w-]*[\"']?\s*[:=]\s*"
                 r"[\"']?)([^\s\"',&;}]+)"), r"\1" + MASK),
 ]
 _secrets: set[str] = set()

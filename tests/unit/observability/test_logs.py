@@ -1,0 +1,94 @@
+"""JSON log lines: one object per line, the same keys always, ids from the work in hand or
+from `extra`, and no secret ever written."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from brokerage.config import Settings
+from brokerage.observability import logs, process, redact, trace
+
+KEYS = {"time", "level", "service", "logger", "message", "trace_id", "span_id", "request_id",
+        "trade_id", "trader_id"}
+
+
+@pytest.fixture
+def lines() -> Iterator[io.StringIO]:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logs.JsonFormatter("worker"))
+    log = logging.getLogger("test.observability")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    try:
+        yield out
+    finally:
+        log.removeHandler(handler)
+
+
+def records(out: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_every_line_has_the_schema_with_ids_of_the_work_in_hand(lines: io.StringIO) -> None:
+    log = logging.getLogger("test.observability")
+    log.info("before")
+    ctx = trace.new()
+    with trace.bound(ctx, trader_id="alice"):
+        log.info("applied %s", "x", extra={"trade_id": "alice.1"})
+    first, second = records(lines)
+    assert set(first) == KEYS and set(second) == KEYS
+    assert first["trace_id"] is None and first["service"] == "worker"
+    assert second["message"] == "applied x" and second["level"] == "info"
+    assert (second["trace_id"], second["span_id"]) == (ctx.trace_id, ctx.span_id)
+    assert (second["trader_id"], second["trade_id"]) == ("alice", "alice.1")
+    assert str(second["time"]).endswith("Z")
+
+
+def test_a_traceback_is_one_line_with_an_error_field(lines: io.StringIO) -> None:
+    try:
+        raise ValueError("password=hunter2 went wrong")
+    except ValueError:
+        logging.getLogger("test.observability").exception("failed")
+    (rec,) = records(lines)
+    assert "ValueError" in str(rec["error"]) and "hunter2" not in str(rec["error"])
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
+    ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl", "c2lnbmF0dXJl"),
+    ("dsn postgresql://brokerage:s3cr3t@127.0.0.1:5433/db", "s3cr3t"),
+    ("host=x password=s3cr3t dbname=y", "s3cr3t"),
+    ('{"secret": "abcd1234"}', "abcd1234"),
+    ("sasl.password=topsecret", "topsecret"),
+    ("APCA-API-SECRET-KEY: k3y", "k3y"),
+])
+def test_patterns_of_secrets_are_masked(text: str, secret: str) -> None:
+    assert secret not in redact.redact(text)
+    assert redact.MASK in redact.redact(text)
+
+
+def test_secret_values_from_the_settings_are_masked(lines: io.StringIO) -> None:
+    s = Settings(auth_secret=SecretStr("the-signing-key-0123456789"),
+                 postgres_dsn=SecretStr("postgresql://u:pgpass99@h/db"))
+    redact.register(process.secrets(s))
+    logging.getLogger("test.observability").info("key is the-signing-key-0123456789, pgpass99")
+    (rec,) = records(lines)
+    assert "the-signing-key" not in str(rec["message"]) and "pgpass99" not in str(rec["message"])
+
+
+def test_text_format_is_redacted_and_names_the_trace() -> None:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logs.TextFormatter("api"))
+    rec = logging.LogRecord("x", logging.INFO, __file__, 1, "Bearer abcdef", None, None)
+    with trace.bound(trace.new(), trader_id="bob"):
+        line = handler.format(rec)
+    assert "abcdef" not in line and "trader_id=bob" in line and "trace_id=" in line
