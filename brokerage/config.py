@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     connector_breaker_reset_seconds: float = 2.0
     connector_metrics_port: int = 7071
     sequencer_metrics_port: int = 7072
+    sink_metrics_port: int = 7073
 
     # Operating (README: Operating). Logs: one JSON object per line on stderr ("text" for a
     # person); log_events adds one line per request, order and fill in every process.

@@ -18,6 +18,8 @@ from brokerage.adapters.kafka import consumer
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.domain.state import TraderState
+from brokerage.observability.metrics import LagSampler
+from brokerage.observability.probes import Heartbeat, serve
 
 from . import store
 from .apply import Input, apply_batch
@@ -43,6 +45,7 @@ class Sink:
         self.positions: dict[int, int | None] = {}  # per assigned partition: the DB's offset
         self.cache: dict[str, TraderState] = {}
         self.stats = Stats()
+        self.beat, self.lag = Heartbeat(), LagSampler(group)  # probes and lag per partition
 
     def _on_assign(self, c: Consumer, parts: list[TopicPartition]) -> None:
         db = store.load_offsets(self.conn, self.topic)
@@ -135,14 +138,20 @@ class Sink:
                                 on_revoke=self._on_revoke)
         log.info("sink: %s -> PostgreSQL", self.topic)
         reported = time.monotonic()
+        probes = serve(self.s.metrics_bind, self.s.sink_metrics_port, self.beat.alive,
+                       lambda: self.lag.ok)
         try:
             while not stop.is_set():
+                self.beat.beat()
+                self.lag(self.consumer)
                 if not self.step() and until_caught_up and self.behind() == 0:
                     break
                 if time.monotonic() - reported > 30 and self.stats.batches:
                     log.info("stored %s", self.stats.line())
                     reported = time.monotonic()
         finally:
+            if probes:
+                probes.close()
             self.consumer.close()
             self.conn.close()
         return self.stats
