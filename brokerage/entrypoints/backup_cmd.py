@@ -1,4 +1,4 @@
-"""`brokerage backup` and `brokerage restore` (README: Security, Backups)."""
+"""`brokerage backup`, `brokerage restore` and `brokerage keys` (README: Security)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,21 @@ def _restore(args: argparse.Namespace, s: Settings) -> int:
     return 0
 
 
+def _keys(args: argparse.Namespace, s: Settings) -> int:
+    from brokerage.security import keys
+
+    ring = keys.load(args.file, None) if args.file.exists() else None
+    if args.action == "add":
+        ring = keys.with_new_key(ring, args.id, activate=not args.inactive)
+    elif ring is None or args.id not in ring.keys:
+        raise RuntimeError(f"no key {args.id!r} in {args.file}")
+    else:
+        ring = keys.KeyRing(args.id, ring.keys)
+    keys.write_private(args.file, keys.dump(ring))
+    print(f"{args.file}: keys {sorted(ring.keys)}, active {ring.active}")
+    return 0
+
+
 def add_parsers(sub: Any) -> None:
     b = sub.add_parser("backup", help="snapshot the trader tables and a ledger export")
     b.add_argument("action", nargs="?", choices=["take", "verify"], default="take")
@@ -50,3 +65,10 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--worker-id", default="0")
     r.add_argument("--force", action="store_true", help="move the worker's tables aside")
     r.set_defaults(fn=_restore)
+    k = sub.add_parser("keys", help="state encryption key ring: add a key, or activate one")
+    k.add_argument("action", choices=["add", "activate"])
+    k.add_argument("--file", type=Path, required=True, help="the key ring (JSON, mode 0600)")
+    k.add_argument("--id", required=True, help="key id, e.g. 2026-11")
+    k.add_argument("--inactive", action="store_true",
+                   help="add without using it for new writes yet (rotation step 1)")
+    k.set_defaults(fn=_keys)

@@ -98,7 +98,10 @@ def start(
             fmt += users.scram_args(material.creds, brokerconf.MECHANISM)
         done = subprocess.run([java, *cp, *fmt, "-c", str(server)], capture_output=True, text=True)
         if done.returncode != 0:
-            raise BrokerError(f"Kafka storage format failed:\n{done.stdout}{done.stderr}")
+            said = done.stdout + done.stderr
+            for password in (material.creds.values() if material else ()):
+                said = said.replace(password, "***")  # never echo a secret
+            raise BrokerError(f"Kafka storage format failed:\n{said}")
     opts = [f"-Xmx{heap}", "-Djava.awt.headless=true", "-XX:+ExitOnOutOfMemoryError"]
     opts.append("-Dlog4j2.shutdownHookEnabled=false")  # else log4j dies before Kafka's shutdown
     broker_log = data_dir / "broker.log"

@@ -23,10 +23,13 @@ def worker_ssl_context(s: Settings) -> ssl.SSLContext | None:
 
 
 def uvicorn_ssl(s: Settings) -> dict[str, Any]:
-    """uvicorn.run keyword arguments for HTTPS on the API; empty for plain HTTP."""
+    """uvicorn.run keyword arguments: HTTPS when given a certificate, and WebSocket messages
+    (the Alpaca stream) capped like HTTP bodies (uvicorn's default is 16 MiB)."""
+    opts: dict[str, Any] = {"ws_max_size": s.api_max_body_bytes}
     if s.api_ssl_certfile is None:
-        return {}
+        return opts
     if s.api_ssl_keyfile is None:
         raise RuntimeError("BROKERAGE_API_SSL_CERTFILE needs BROKERAGE_API_SSL_KEYFILE")
-    return {"ssl_certfile": str(s.api_ssl_certfile), "ssl_keyfile": str(s.api_ssl_keyfile)}
+    return {**opts, "ssl_certfile": str(s.api_ssl_certfile),
+            "ssl_keyfile": str(s.api_ssl_keyfile)}
 

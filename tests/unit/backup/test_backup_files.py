@@ -110,3 +110,16 @@ def test_cli_parses_backup_and_restore() -> None:
     assert a.action == "take" and a.out == Path("/tmp/x")
     a = build_parser().parse_args(["restore", "--from", "/tmp/x", "--worker-id", "1"])
     assert a.source == Path("/tmp/x") and a.worker_id == "1" and not a.force
+
+
+def test_keys_command_rotates_a_ring(tmp_path: Path) -> None:
+    from brokerage.cli import main
+
+    ring = tmp_path / "keys.json"
+    assert main(["keys", "add", "--file", str(ring), "--id", "k1"]) == 0
+    assert main(["keys", "add", "--file", str(ring), "--id", "k2", "--inactive"]) == 0
+    loaded = keys.load(ring, None)
+    assert loaded is not None and loaded.active == "k1" and set(loaded.keys) == {"k1", "k2"}
+    assert main(["keys", "activate", "--file", str(ring), "--id", "k2"]) == 0
+    assert keys.load(ring, None) == keys.KeyRing("k2", loaded.keys)
+    assert main(["keys", "activate", "--file", str(ring), "--id", "k9"]) == 1
