@@ -30,19 +30,20 @@ class LagSampler:
         if now < self._next:
             return
         self._next = now + self.every
+        current = set()
         try:
             owned = consumer.assignment()
             committed = consumer.committed(owned, timeout=2) if owned else []
-        except Exception:  # a broker restarting: sample next time
+            for tp in committed:
+                low, high = consumer.get_watermark_offsets(
+                    TopicPartition(tp.topic, tp.partition), timeout=2, cached=False)
+                done = tp.offset if tp.offset >= 0 else low  # nothing committed yet
+                CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
+                    max(0, high - done))
+                current.add((tp.topic, tp.partition))
+        except Exception:  # a broker restarting or a leader moving: sample next time
             self.ok = False
             return
-        current = set()
-        for tp in committed:
-            low, high = consumer.get_watermark_offsets(TopicPartition(tp.topic, tp.partition),
-                                                       timeout=2, cached=False)
-            done = tp.offset if tp.offset >= 0 else low  # nothing committed yet
-            CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(max(0, high - done))
-            current.add((tp.topic, tp.partition))
         for topic, partition in self._seen - current:  # moved to another member
             CONSUMER_LAG.remove(self.group, topic, str(partition))
         self._seen = current
