@@ -10,6 +10,7 @@ import json
 import os
 import ssl
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -139,6 +140,10 @@ def test_services_acting_outside_their_acls_are_refused(secure_broker: BrokerInf
 def test_a_trade_goes_through_end_to_end_over_sasl_ssl_and_https(secure_stack: Stack) -> None:
     s, t = secure_stack, trader()
     assert s.url.startswith("https://")
+    for role in ("sequencer", "worker", "connector", "api"):  # each signed in as itself
+        environ = Path(f"/proc/{s.running.processes.procs[role].pid}/environ").read_bytes()
+        assert f"BROKERAGE_KAFKA_USERNAME={role}".encode() in environ.split(b"\0")
+        assert not any(v.startswith(b"BROKERAGE_KAFKA_PASSWORD=") for v in environ.split(b"\0"))
     assert s.deposit(t, amount="5000.00").status_code == 201
     r = buy(s, t, "AAPL", 10, "191.00")
     assert r.status_code == 201, r.text
