@@ -93,10 +93,12 @@ def scaling_md(sc: dict[str, Any]) -> str:
     out = ["| scaling run | validated/s | settled/s | p99 ms |", "|---|---|---|---|"]
     for r in sc.get("throughput", []):
         out.append(f"| {r['workers']} worker(s), {r['partitions']} partitions "
-                   f"| {_n(r['validated_per_s'])} | {_n(r['settled_per_s'])} "
-                   f"| {_n(r['p99_ms'], 1)} |")
+                   f"| {_n(r.get('validated_per_s'))} | {_n(r.get('settled_per_s'))} "
+                   f"| {_n(r.get('p99_ms'), 1)} |" + (f" failed: {r['error']}" if "error" in r
+                                                      else ""))
     out += ["", "| traders | RocksDB bytes/trader | worker RSS bytes/trader |", "|---|---|---|"]
     for r in sc.get("state", []):
-        out.append(f"| {r['traders']:,} | {_n(r['disk_bytes_per_trader'])} "
-                   f"| {_n(r['rss_bytes_per_trader'])} |")
+        out.append(f"| {r['traders']:,} | {_n(r.get('disk_bytes_per_trader'))} "
+                   f"| {_n(r.get('rss_bytes_per_trader'))} |"
+                   + (f" failed: {r['error']}" if "error" in r else ""))
     return "\n".join(out)

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from brokerage import localpg
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
@@ -137,6 +139,8 @@ def _postgres(cfg: BenchConfig, work: Any, rd: Any, root: Path, progress: Progre
                             cfg.pg_sync_commit, progress)
     except localpg.MissingPostgresError as exc:
         return {"skipped": str(exc)}
+    except (localpg.PgError, psycopg.Error) as exc:  # the Kafka figures still stand
+        return {"skipped": f"failed: {exc}"}
 
 
 def write(doc: dict[str, Any], out: Path) -> dict[str, Path]:

@@ -24,21 +24,31 @@ SHAPES = ((1, 8), (2, 8), (1, 32))  # (workers, partitions)
 
 def run_scaling(base: Settings, cfg: BenchConfig, rd: RefData, root: Path, sampler: Sampler,
                 progress: Progress, state_traders: list[int]) -> dict[str, Any]:
+    """Each run on its own; one that fails is reported as such and the others still run."""
     throughput = []
     work = build(cfg.requests, cfg.traders, rd, cfg.seed)
     for workers, partitions in SHAPES:
-        r = run_ours(base, cfg, work, root, sampler, progress, workers, partitions,
-                     open_loop=False)
+        try:
+            r = run_ours(base, cfg, work, root, sampler, progress, workers, partitions,
+                         open_loop=False)
+        except Exception as exc:  # reported in the result; the other runs go on
+            throughput.append({"workers": workers, "partitions": partitions, "error": str(exc)})
+            continue
         top = r["phases"][-1]
         cpu = sum(v["cpu_mean_pct"] for k, v in top["processes"].items()
                   if k.startswith("worker"))
         throughput.append({"workers": workers, "partitions": partitions,
                            "validated_per_s": top["validated_per_s"],
                            "settled_per_s": top["settled_per_s"],
-                           "p99_ms": top["latency"]["p99_ms"], "worker_cpu_pct": cpu})
-    return {"throughput": throughput,
-            "state": [state_size(base, cfg, rd, root, sampler, progress, n)
-                      for n in state_traders]}
+                           "p99_ms": top["latency"]["p99_ms"], "worker_cpu_pct": cpu,
+                           "restarts": r["restarts"]})
+    state = []
+    for n in state_traders:
+        try:
+            state.append(state_size(base, cfg, rd, root, sampler, progress, n))
+        except Exception as exc:  # reported in the result; the other runs go on
+            state.append({"traders": n, "error": str(exc)})
+    return {"throughput": throughput, "state": state}
 
 
 def state_size(base: Settings, cfg: BenchConfig, rd: RefData, root: Path, sampler: Sampler,
