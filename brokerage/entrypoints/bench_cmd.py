@@ -26,7 +26,8 @@ def main(args: argparse.Namespace, s: Settings) -> int:
         partitions=args.partitions, seed=args.seed, exchange_fsync=args.exchange_fsync,
         skip_ceiling=args.skip_ceiling, skip_postgres=args.skip_postgres,
         pg_connections=args.pg_connections, pg_batch=args.pg_batch,
-        pg_sync_commit=args.pg_sync_commit, scaling=args.scaling, out=args.out)
+        pg_sync_commit=args.pg_sync_commit, scaling=args.scaling,
+        drain_timeout=args.drain_timeout, out=args.out)
     if args.smoke:
         cfg.skip_postgres = args.skip_postgres
     console = Console(width=160)
@@ -74,6 +75,8 @@ def add_parser(sub: Any) -> None:
     b.add_argument("--workers", type=int, default=1)
     b.add_argument("--partitions", type=int, default=8)
     b.add_argument("--seed", type=int, default=1)
+    b.add_argument("--drain-timeout", type=float, default=120.0,
+                   help="seconds to wait for a phase's last answers before the next phase")
     b.add_argument("--exchange-fsync", action="store_true",
                    help="let the exchange simulator fsync its journal (off: it stands in for "
                         "a remote venue)")
