@@ -54,40 +54,54 @@ def install(app: faust.App, table: TableT[bytes, bytes], cache: StateCache,
     if not _faust_metrics:  # faust's sensor: messages, events, sends, commits, rebalances
         _faust_metrics.append(FaustMetrics.create(REGISTRY, "faust"))
     app.monitor = PrometheusMonitor(metrics=_faust_metrics[0])
-    group = settings.app_id
     seen: set[int] = set()
 
     @app.timer(5.0)
     async def sample_lag_and_recovery() -> None:
-        recovery = app.tables.recovery  # type: ignore[attr-defined]  # not in faust's stubs
-        metrics.RECOVERY_REMAINING.labels("active").set(recovery.active_remaining_total())
-        metrics.RECOVERY_REMAINING.labels("standby").set(recovery.standby_remaining_total())
-        owned = _owned_inputs(app, settings.topic_inputs)
-        for p in owned:
-            tp = TP(settings.topic_inputs, p)
-            high = app.consumer.highwater(tp)
-            done = app.consumer._committed_offset.get(tp)  # type: ignore[attr-defined]
-            if high is not None and done is not None:
-                CONSUMER_LAG.labels(group, tp.topic, str(p)).set(max(0, high - done))
-        for p in seen - owned:  # moved to another worker
-            CONSUMER_LAG.remove(group, settings.topic_inputs, str(p))
-        seen.clear()
-        seen.update(owned)
+        try:
+            _sample(app, settings, seen)
+        except Exception:  # metrics must never take the worker down: sample next time
+            logging.getLogger("brokerage.worker").warning("lag sample failed", exc_info=True)
 
     @app.timer(scan_seconds)
     async def sum_blocked() -> None:
-        """Decoded states come from the handler's cache, so a scan rarely decodes; it yields
-        to the event loop every few hundred traders."""
-        cash = shares = 0
-        for n, (key, raw) in enumerate(list(table.items())):
-            if raw:
-                state = cache.get(key, raw)
-                cash += state.cash_blocked
-                shares += sum(p.blocked for p in state.positions.values())
-            if n % 200 == 199:
-                await asyncio.sleep(0)
-        metrics.BLOCKED_CASH.set(cash)
-        metrics.BLOCKED_SHARES.set(shares)
+        try:
+            await _sum_blocked(table, cache)
+        except Exception:
+            logging.getLogger("brokerage.worker").warning("blocked sums failed", exc_info=True)
+
+
+def _sample(app: Any, settings: Settings, seen: set[int]) -> None:
+    group = settings.app_id
+    recovery = app.tables.recovery
+    metrics.RECOVERY_REMAINING.labels("active").set(recovery.active_remaining_total())
+    metrics.RECOVERY_REMAINING.labels("standby").set(recovery.standby_remaining_total())
+    owned = _owned_inputs(app, settings.topic_inputs)
+    for p in owned:
+        tp = TP(settings.topic_inputs, p)
+        high = app.consumer.highwater(tp)
+        done = app.consumer._committed_offset.get(tp)
+        if high is not None and done is not None:
+            CONSUMER_LAG.labels(group, tp.topic, str(p)).set(max(0, high - done))
+    for p in seen - owned:  # moved to another worker
+        CONSUMER_LAG.remove(group, settings.topic_inputs, str(p))
+    seen.clear()
+    seen.update(owned)
+
+
+async def _sum_blocked(table: TableT[bytes, bytes], cache: StateCache) -> None:
+    """Decoded states come from the handler's cache, so a scan rarely decodes; it yields to
+    the event loop every few hundred traders."""
+    cash = shares = 0
+    for n, (key, raw) in enumerate(list(table.items())):
+        if raw:
+            state = cache.get(key, raw)
+            cash += state.cash_blocked
+            shares += sum(p.blocked for p in state.positions.values())
+        if n % 200 == 199:
+            await asyncio.sleep(0)
+    metrics.BLOCKED_CASH.set(cash)
+    metrics.BLOCKED_SHARES.set(shares)
 
 
 def _owned_inputs(app: Any, topic: str) -> set[int]:
