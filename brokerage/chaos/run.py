@@ -60,6 +60,7 @@ def run(settings: Settings, cfg: ChaosConfig, log_dir: str | None,
                   configs=topic_configs(settings))
     procs, result = Processes(settings, log_dir), ChaosResult()
     urls = settings.worker_url_list()
+    supervising, deaths = threading.Event(), list[Exception]()
     try:
         procs.start("exchange-sim")
         procs.start("sequencer")
@@ -67,6 +68,10 @@ def run(settings: Settings, cfg: ChaosConfig, log_dir: str | None,
             procs.start(role, *args)
         procs.start("connector")
         _wait(lambda: workers_ready(urls), 180, procs)
+        # A worker that asks to be restarted (exit 75) is started again within a second,
+        # whatever the main thread is doing; any other death fails the run.
+        threading.Thread(target=_supervise, args=(procs, supervising, deaths),
+                         daemon=True).start()
         msgs = list(generate(cfg.requests, cfg.traders, refdata_mod.load(), cfg.seed))
         stop = threading.Event()
         faults = threading.Thread(target=inject, daemon=True, args=(
@@ -79,7 +84,8 @@ def run(settings: Settings, cfg: ChaosConfig, log_dir: str | None,
             prod.produce(settings.topic_requests, m.value, m.key)
             prod.poll(0)
             if i % 200 == 0:
-                procs.check()  # restarts a worker that asked to re-read its inputs
+                if deaths:
+                    raise deaths[0]
                 progress(i, len(msgs))
                 ahead = i / cfg.rate - (time.monotonic() - t0)
                 if ahead > 0:
@@ -98,6 +104,7 @@ def run(settings: Settings, cfg: ChaosConfig, log_dir: str | None,
         result.counts["worker self-restarts (input gaps)"] = len(procs.restarts)
         return result
     finally:
+        supervising.set()
         procs.stop_all()
 
 
@@ -119,6 +126,15 @@ def quiescent(bootstrap: str, s: Settings) -> bool:
         return False
     time.sleep(1.0)
     return idle()
+
+
+def _supervise(procs: Processes, done: threading.Event, deaths: list[Exception]) -> None:
+    while not done.wait(0.5):
+        try:
+            procs.check()
+        except RuntimeError as exc:
+            deaths.append(exc)
+            return
 
 
 def _wait(check: Callable[[], bool], timeout: float, procs: Processes) -> None:

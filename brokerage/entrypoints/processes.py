@@ -63,6 +63,24 @@ class Processes:
             self.restarts.append(role)
             self.start(role, *self._args[role])
 
+    def restart_asked(self) -> None:
+        """Start again the children that exited asking for it; leave any other exit alone
+        (tests kill children on purpose)."""
+        with self._lock:
+            for role, p in list(self.procs.items()):
+                if p.poll() == RESTART_EXIT_CODE:
+                    self.restarts.append(role)
+                    self.start(role, *self._args[role])
+
+    def supervise(self, done: threading.Event, every: float = 0.5) -> threading.Thread:
+        def loop() -> None:
+            while not done.wait(every):
+                self.restart_asked()
+
+        t = threading.Thread(target=loop, name="supervisor", daemon=True)
+        t.start()
+        return t
+
     def stop_all(self) -> None:
         for p in reversed(list(self.procs.values())):
             terminate(p)

@@ -4,6 +4,7 @@ connector and API, as child processes in the foreground. Ctrl-C or SIGTERM stops
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -57,8 +58,9 @@ def stack(settings: Settings, log_dir: str | None = None,
             settings = settings.model_copy(update=brokerconf.client_settings(info.data_dir))
     procs = Processes(settings.model_copy(update={"kafka_bootstrap_servers": bootstrap}),
                       log_dir)
-    started_pg = False
+    started_pg, supervising = False, threading.Event()
     try:
+        procs.supervise(supervising)  # a worker that exits 75 to re-read is started again
         if reporting:
             started_pg = _start_postgres(procs)
         create_topics(bootstrap, topic_names(settings), settings.partitions,
@@ -74,6 +76,7 @@ def stack(settings: Settings, log_dir: str | None = None,
         wait_ready(running)
         yield running
     finally:
+        supervising.set()
         procs.stop_all()
         if started_pg:
             localpg.stop(settings.postgres_data_dir)
