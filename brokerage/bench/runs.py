@@ -35,8 +35,9 @@ def plan(cfg: BenchConfig, n: int, open_loop: bool = True
 def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampler: Sampler,
              progress: Progress, workers: int | None = None, partitions: int | None = None,
              open_loop: bool = True, probe: Probe | None = None) -> dict[str, Any]:
-    """Warm-up (the deposits), the open-loop rates, the closed loop, then settlement.
-    `probe(settings, processes)` is read once before the load and once after it settled."""
+    """Warm-up (the deposits), the open-loop rates, the closed loop, each from a quiet system,
+    then settlement. `probe(settings, processes)` is read before the load and once all of it
+    settled."""
     bootstrap = base.kafka_bootstrap_servers
     settings = bench_settings(base, root, partitions or cfg.partitions, cfg.exchange_fsync)
     reqs = work.deposits + work.mix
@@ -51,6 +52,9 @@ def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampl
         runs = [pipe.phase("warm-up (deposits)", 0, d, None, cfg.window, tick,
                            cfg.drain_timeout)]
         for name, rate, (a, b) in plan(cfg, len(work.mix), open_loop):
+            # Each phase starts from a quiet system: the fills a phase causes would otherwise
+            # queue ahead of the next phase's requests in the same ordered input log.
+            _settle(pipe, sampler, cfg.drain_timeout, tick)
             runs.append(pipe.phase(name, d + a, d + b, rate, cfg.window, tick,
                                    cfg.drain_timeout))
         _settle(pipe, sampler, cfg.settle_timeout, tick)
