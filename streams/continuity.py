@@ -1,34 +1,82 @@
-"""Detect input ranges that faust skipped.
+"""Detect, and repair, input ranges that faust skipped.
 
 The merged input log is written by one idempotent, non-transactional producer and never
-compacted, so its offsets are contiguous: a jump between two events of a partition means
-faust dropped messages (it can treat a hole as a "gap" and commit past it). Nothing past a
-hole may be applied or acknowledged; the worker restarts and reads again from its commit.
+compacted, so its offsets are contiguous. faust can still skip a fetched range and commit
+past it (it treats a hole as a "gap"; chaos runs showed whole ranges never applied). So the
+worker keeps its own record of the next offset to apply per input partition, in a small
+table whose changelog moves with the partition. An event past that record means a hole:
+the worker moves the group's commit back to the hole and exits with RESTART_EXIT_CODE
+before acknowledging anything; supervisors start it again and it reads the range.
+A record ahead of the commit is harmless (a redelivery, which the rules de-duplicate).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable
+from typing import NoReturn
+
+import faust
+from faust.types import TP, TableT
+
+from brokerage.config import Settings
+
+from . import metrics
 
 # The worker's exit code when it must re-read from its last commit: supervisors restart it.
 RESTART_EXIT_CODE = 75
+log = logging.getLogger("brokerage.worker")
 
 
 class InputContinuity:
-    def __init__(self, committed: Callable[[int], int | None]) -> None:
-        self._committed = committed  # the partition's committed offset: where a new owner starts
+    def __init__(self, recorded: Callable[[int], int | None]) -> None:
+        self._recorded = recorded  # the next offset to apply, as the table remembers it
         self._next: dict[int, int] = {}
 
     def forget(self) -> None:
-        """After a rebalance, each partition starts again from its committed offset."""
+        """After a rebalance, each partition starts again from its recorded offset."""
         self._next.clear()
 
     def gap(self, partition: int, offset: int) -> int | None:
         """The first missing offset if `offset` skips some, else None (redeliveries are fine)."""
         expected = self._next.get(partition)
         if expected is None:
-            expected = self._committed(partition)
+            expected = self._recorded(partition)
         if expected is not None and offset > expected:
             return expected
-        self._next[partition] = max(offset + 1, self._next.get(partition, 0))
+        self._next[partition] = max(offset + 1, expected or 0)
         return None
+
+    def next(self, partition: int) -> int:
+        return self._next[partition]
+
+
+def offsets_table(app: faust.App, settings: Settings) -> TableT[bytes, bytes]:
+    """Input partition -> next offset to apply; written in the event's partition."""
+    return app.Table("input-offsets", default=None, partitions=settings.partitions,
+                     key_type=bytes, value_type=bytes)
+
+
+def key(partition: int) -> bytes:
+    return b"%d" % partition
+
+
+def recorded(table: TableT[bytes, bytes], partition: int) -> int | None:
+    raw = table.get(key(partition))
+    return int(raw) if raw is not None else None
+
+
+async def rewind_and_exit(app: faust.App, topic: str, partition: int, missing: int,
+                          got: int) -> NoReturn:
+    """Never apply or acknowledge past a hole: commit the hole's offset and exit, so the next
+    owner (this worker, restarted) reads the range."""
+    metrics.INPUT_GAPS.inc()
+    log.error("input gap: %s[%d] jumped from %d to %d; re-reading from %d", topic, partition,
+              missing, got, missing)
+    try:  # faust's own commit path only moves forward
+        await app.consumer._commit({TP(topic, partition): missing})  # type: ignore[attr-defined]
+    except Exception:  # the restart reads from the last commit, at or before the hole
+        log.exception("could not move the commit back to %d", missing)
+    logging.shutdown()
+    os._exit(RESTART_EXIT_CODE)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 import faust
-from faust.types import TP
 
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.observability import otel, trace
 from brokerage.service.handler import Out, StateCache, handle, source_of
 
+from . import continuity as continuity_mod
 from . import metrics, observe
 from .app import create_app, raw_topic, trader_table
-from .continuity import RESTART_EXIT_CODE, InputContinuity
+from .continuity import InputContinuity
 from .web import register
 
 log = logging.getLogger("brokerage.worker")
@@ -34,7 +33,8 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
         Out.DEAD_LETTERS: raw_topic(app, settings.topic_dead_letters),
     }
 
-    continuity = InputContinuity(lambda p: committed_offset(app, settings.topic_inputs, p))
+    offsets = continuity_mod.offsets_table(app, settings)
+    continuity = InputContinuity(lambda p: continuity_mod.recorded(offsets, p))
 
     @app.on_partitions_assigned.connect
     async def _on_assigned(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
@@ -46,7 +46,8 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
             msg = event.message
             missing = continuity.gap(msg.partition, msg.offset)
             if missing is not None:
-                skipped(settings.topic_inputs, msg.partition, missing, msg.offset)
+                await continuity_mod.rewind_and_exit(app, msg.topic, msg.partition, missing,
+                                                     msg.offset)
             src = source_of(msg.headers, msg.topic, msg.partition, msg.offset,
                             int(msg.timestamp * 1000), settings.topic_executions)
             key = msg.key if isinstance(msg.key, bytes) else None
@@ -58,6 +59,8 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                     result = handle(src, key, event.value, stored, refdata, cache)
                     if result.state is not None and key:
                         table[key] = result.state  # the one write per event: atomic per trader
+                    offsets[continuity_mod.key(msg.partition)] = b"%d" % continuity.next(
+                        msg.partition)
                 metrics.EVENTS.labels(result.kind).inc()
                 observe.record(result)
                 for s in result.sends:
@@ -69,21 +72,6 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     register(app, table, settings, worker_id)
     observe.install(app, table, cache, settings)
     return app
-
-
-def committed_offset(app: faust.App, topic: str, partition: int) -> int | None:
-    offset = app.consumer._committed_offset.get(TP(topic, partition))  # type: ignore[attr-defined]
-    return int(offset) if offset is not None else None
-
-
-def skipped(topic: str, partition: int, missing: int, got: int) -> None:
-    """Never apply or acknowledge past a hole: exit before this event is acked, so the next
-    owner reads from the last commit, which is at or before the hole."""
-    metrics.INPUT_GAPS.inc()
-    log.error("input gap: %s[%d] jumped from %d to %d; restarting to re-read", topic,
-              partition, missing, got)
-    logging.shutdown()
-    os._exit(RESTART_EXIT_CODE)
 
 
 def run(settings: Settings, bootstrap: str, worker_id: str = "0") -> None:

@@ -20,13 +20,21 @@ def test_a_jump_names_the_first_missing_offset_until_the_hole_is_filled() -> Non
     assert c.gap(1, 2) is None
 
 
-def test_a_new_assignment_starts_from_the_committed_offset() -> None:
+def test_a_new_assignment_starts_from_the_recorded_offset() -> None:
     committed = {3: 100}
     c = InputContinuity(committed.get)
     assert c.gap(3, 100) is None and c.gap(3, 101) is None
     c.forget()
-    committed[3] = 90  # the commit lagged behind what this worker had applied
+    committed[3] = 90  # the record says 90 is next
     assert c.gap(3, 90) is None
     c.forget()
-    assert c.gap(3, 120) == 90  # a new owner starting past its commit skipped 90..119
-    assert c.gap(4, 7) is None  # no commit yet: wherever the group starts is the start
+    assert c.gap(3, 120) == 90  # a new owner starting past the record skipped 90..119
+    assert c.gap(4, 7) is None  # no record yet: wherever the group starts is the start
+
+
+def test_redeliveries_below_the_record_keep_it() -> None:
+    c = InputContinuity(lambda p: 50)
+    assert c.gap(0, 40) is None and c.next(0) == 50  # a commit behind the record: re-read
+    assert c.gap(0, 41) is None and c.next(0) == 50
+    assert c.gap(0, 50) is None and c.next(0) == 51
+    assert c.gap(0, 52) == 51
