@@ -13,5 +13,6 @@ relational design (a validate-and-block transaction in PostgreSQL).
     runs       our phases and the ceiling's; scaling: workers, partitions, state per trader
     pgschema / pgclient / pgrun   the PostgreSQL baseline
     analyse / results / report / plot   figures, the JSON document, Markdown, the PNG
-    run        the whole command: broker, the runs, PostgreSQL, the files
+    run        the whole command: broker, the runs, PostgreSQL
+    output     the files of a run
 """

@@ -3,8 +3,6 @@ configured), then the PostgreSQL baseline once the broker is gone, then the thre
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import platform
 import shutil
@@ -27,10 +25,9 @@ from brokerage.localkafka import broker, free_port
 
 from .config import BenchConfig
 from .mix import build, kinds
+from .output import folder_for
 from .pgrun import run_postgres
 from .pipeline import Progress
-from .plot import plot
-from .report import markdown
 from .results import document
 from .runs import plan, run_ceiling, run_ours
 from .samplers import Sampler
@@ -141,30 +138,3 @@ def _postgres(cfg: BenchConfig, work: Any, rd: Any, root: Path, progress: Progre
         return {"skipped": str(exc)}
     except (localpg.PgError, psycopg.Error) as exc:  # the Kafka figures still stand
         return {"skipped": f"failed: {exc}"}
-
-
-def write(doc: dict[str, Any], out: Path) -> dict[str, Path]:
-    """result.json, result.md and result.png in out/<UTC time>/ (git ignores out)."""
-    folder = folder_for(out, doc["started_at"])
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {"json": folder / "result.json", "md": folder / "result.md",
-             "png": folder / "result.png"}
-    paths["json"].write_text(json.dumps(_clean(doc), indent=1) + "\n")
-    paths["md"].write_text(markdown(doc))
-    plot(doc, paths["png"])
-    return paths
-
-
-def folder_for(out: Path, started_at: str) -> Path:
-    return out / started_at.replace(":", "").replace("+0000", "Z")
-
-
-def _clean(x: Any) -> Any:
-    """JSON has no NaN: nothing measured is null."""
-    if isinstance(x, float) and math.isnan(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    return x

@@ -12,8 +12,9 @@ from rich.markdown import Markdown
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from brokerage.bench.config import BenchConfig
+from brokerage.bench.output import write
 from brokerage.bench.report import table
-from brokerage.bench.run import bench, write
+from brokerage.bench.run import bench
 from brokerage.config import Settings
 
 

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 from brokerage.bench import analyse, mix, results
+from brokerage.bench.output import write
 from brokerage.bench.pipeline import Collected, Phase
-from brokerage.bench.run import write
 from brokerage.bench.samplers import Sample
 from brokerage.domain import refdata
 
