@@ -35,7 +35,7 @@ class BenchConfig:
     def smoke_run(cls, out: Path) -> BenchConfig:
         """A few seconds: every part runs once, on little data (CI)."""
         return cls(requests=600, rates=[300.0], seconds=1.0, window=200, traders=50,
-                   pg_connections=[2], pg_batch=10, drain_timeout=60.0, settle_timeout=10.0,
+                   pg_connections=[2], pg_batch=10, drain_timeout=30.0, settle_timeout=10.0,
                    out=out, smoke=True)
 
     def as_dict(self) -> dict[str, Any]:
