@@ -58,7 +58,10 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
 
     try:
         while not stop.is_set():
-            batch = [m for m in member.consume(1000, timeout=0.1) if not m.error()]
+            # librdkafka's batch consume waits its whole timeout unless the batch fills: take
+            # what is there at once, else wait for the first message only.
+            got = member.consume(1000, timeout=0) or member.consume(1, timeout=0.1)
+            batch = [m for m in got if not m.error()]
             beat.beat()
             lag(member.consumer)
             if not batch:

@@ -47,7 +47,7 @@ class OrderPump:
 
     def run(self) -> None:
         while not self.stop.is_set():
-            batch = self.cons.consume(200, timeout=0.2)
+            batch = self.cons.consume(200, timeout=0) or self.cons.consume(1, timeout=0.2)
             self.beat.beat()
             self.lag(self.cons.consumer)
             done = all(self.send(m) for m in batch if not m.error())
