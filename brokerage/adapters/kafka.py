@@ -55,7 +55,18 @@ def topic_names(settings: Settings) -> list[str]:
         settings.topic_dead_letters,
         settings.topic_inputs,
         settings.topic_api_keys,
+        *changelog_names(settings),
     ]
+
+
+# The worker's tables ("<app_id>-<table>-changelog"). Created here, before any worker starts:
+# when several workers race to create them, faust can read a just-created topic as having no
+# partitions and crash on start ("partitions mismatch").
+TABLES = ("traders", "input-offsets")
+
+
+def changelog_names(settings: Settings) -> list[str]:
+    return [f"{settings.app_id}-{t}-changelog" for t in TABLES]
 
 
 # Inputs are capped below what the worker's producer (and the dead-letter topic) take, so a
@@ -75,6 +86,7 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
         settings.topic_orders: inputs,
         settings.topic_dead_letters: {"max.message.bytes": str(MAX_DEAD_LETTER_BYTES)},
         settings.topic_api_keys: {"cleanup.policy": "compact"},  # the latest record per key
+        **{n: {"cleanup.policy": "compact"} for n in changelog_names(settings)},
     }
     if settings.min_insync_replicas > 1:  # a cluster: acks=all writes need this many copies
         isr = {"min.insync.replicas": str(settings.min_insync_replicas)}
