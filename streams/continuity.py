@@ -51,6 +51,32 @@ class InputContinuity:
     def next(self, partition: int) -> int:
         return self._next[partition]
 
+    def start(self, partition: int) -> int | None:
+        """Where reading must resume for nothing to be missed: the next offset to apply."""
+        nxt = self._next.get(partition)
+        return nxt if nxt is not None else self._recorded(partition)
+
+
+class StallWatch:
+    """A partition with inputs waiting that delivers nothing for `looks` looks in a row is
+    stalled (chaos: faust never handed one partition's inputs to the agent at all)."""
+
+    def __init__(self, looks: int = 3) -> None:
+        self.looks = looks
+        self._seen: dict[int, tuple[int | None, int]] = {}
+
+    def reset(self) -> None:
+        self._seen.clear()
+
+    def stalled(self, partition: int, last_delivered: int | None, waiting: bool) -> bool:
+        if not waiting:
+            self._seen.pop(partition, None)
+            return False
+        prev = self._seen.get(partition)
+        count = prev[1] + 1 if prev is not None and prev[0] == last_delivered else 1
+        self._seen[partition] = (last_delivered, count)
+        return count >= self.looks
+
 
 def offsets_table(app: faust.App, settings: Settings) -> TableT[bytes, bytes]:
     """Input partition -> next offset to apply; written in the event's partition."""

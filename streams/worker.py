@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 import faust
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
+from brokerage.adapters.kafka import consumer
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.observability import otel, trace
@@ -15,7 +18,7 @@ from brokerage.service.handler import Out, StateCache, handle, source_of
 from . import continuity as continuity_mod
 from . import metrics, observe
 from .app import create_app, raw_topic, trader_table
-from .continuity import InputContinuity
+from .continuity import InputContinuity, StallWatch
 from .web import register
 
 log = logging.getLogger("brokerage.worker")
@@ -40,10 +43,14 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     async def _on_assigned(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
         continuity.forget()
 
+    delivered: dict[int, int] = {}  # input partition -> last offset faust handed over
+    watch_stalls(app, settings, bootstrap, continuity, delivered)
+
     @app.agent(inputs)
     async def process(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             msg = event.message
+            delivered[msg.partition] = msg.offset
             missing = continuity.gap(msg.partition, msg.offset)
             if missing is not None:
                 await continuity_mod.rewind_and_exit(app, msg.topic, msg.partition, missing,
@@ -72,6 +79,37 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     register(app, table, settings, worker_id)
     observe.install(app, table, cache, settings)
     return app
+
+
+def watch_stalls(app: faust.App, settings: Settings, bootstrap: str,
+                 continuity: InputContinuity, delivered: dict[int, int]) -> None:
+    """Every 10 s: an owned input partition with inputs waiting past where it must resume,
+    and nothing handed over for three looks, is re-read like a hole."""
+    watch, probe = StallWatch(), consumer(bootstrap, f"{settings.app_id}-stall-probe")
+    topic = settings.topic_inputs
+
+    @app.timer(10.0)
+    async def look_for_stalls() -> None:
+        if app.rebalancing or app.in_recovery:
+            watch.reset()
+            return
+        owned = sorted(tp.partition for tp in app.assignor.assigned_actives()
+                       if tp.topic == topic)
+        try:
+            marks = await asyncio.get_running_loop().run_in_executor(
+                None, watermarks, probe, topic, owned)
+        except KafkaException:  # the broker restarting: look again later
+            return
+        for p, (low, high) in marks.items():
+            start = continuity.start(p)
+            begin = start if start is not None else low
+            if watch.stalled(p, delivered.get(p), high > begin):
+                await continuity_mod.rewind_and_exit(app, topic, p, begin, high)
+
+
+def watermarks(c: Consumer, topic: str, partitions: list[int]) -> dict[int, tuple[int, int]]:
+    return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=5, cached=False)
+            for p in partitions}
 
 
 def run(settings: Settings, bootstrap: str, worker_id: str = "0") -> None:

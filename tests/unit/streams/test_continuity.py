@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.continuity import InputContinuity
+from streams.continuity import InputContinuity, StallWatch
 
 
 def test_contiguous_offsets_and_redeliveries_pass() -> None:
@@ -38,3 +38,23 @@ def test_redeliveries_below_the_record_keep_it() -> None:
     assert c.gap(0, 41) is None and c.next(0) == 50
     assert c.gap(0, 50) is None and c.next(0) == 51
     assert c.gap(0, 52) == 51
+
+
+def test_start_is_the_next_offset_or_the_record() -> None:
+    c = InputContinuity({2: 30}.get)
+    assert c.start(2) == 30 and c.start(5) is None
+    assert c.gap(2, 30) is None and c.start(2) == 31
+
+
+def test_a_partition_is_stalled_only_after_three_looks_without_delivery_while_inputs_wait(
+) -> None:
+    w = StallWatch(looks=3)
+    assert not w.stalled(4, None, waiting=True)
+    assert not w.stalled(4, None, waiting=True)
+    assert w.stalled(4, None, waiting=True)  # never delivered anything, inputs waiting
+    w.reset()
+    seen = [w.stalled(1, o, waiting=True) for o in (10, 20, 30, 40)]
+    assert seen == [False, False, False, False]  # delivering: never stalled
+    assert not w.stalled(1, 40, waiting=False)  # caught up: nothing waits
+    assert not w.stalled(1, 40, waiting=True) and not w.stalled(1, 40, waiting=True)
+    assert w.stalled(1, 40, waiting=True)
