@@ -93,6 +93,17 @@ def recorded(table: TableT[bytes, bytes], partition: int) -> int | None:
     return int(raw) if raw is not None else None
 
 
+def resume_at(app: faust.App, table: TableT[bytes, bytes], topic: str, partition: int) -> int:
+    """Where a partition must resume: our record; else the group's commit (a table from
+    before records existed); else the start of the log (kept forever: see topic configs).
+    Never "wherever faust happens to start": a chaos run saw a first delivery at 280."""
+    mark = recorded(table, partition)
+    if mark is not None:
+        return mark
+    committed = app.consumer._committed_offset.get(TP(topic, partition))  # type: ignore[attr-defined]
+    return int(committed) if committed is not None and committed >= 0 else 0
+
+
 async def rewind_and_exit(app: faust.App, topic: str, partition: int, missing: int,
                           got: int) -> NoReturn:
     """Never apply or acknowledge past a hole: commit the hole's offset and exit, so the next

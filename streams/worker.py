@@ -37,7 +37,8 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     }
 
     offsets = continuity_mod.offsets_table(app, settings)
-    continuity = InputContinuity(lambda p: continuity_mod.recorded(offsets, p))
+    continuity = InputContinuity(
+        lambda p: continuity_mod.resume_at(app, offsets, settings.topic_inputs, p))
 
     @app.on_partitions_assigned.connect
     async def _on_assigned(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
