@@ -94,14 +94,16 @@ def recorded(table: TableT[bytes, bytes], partition: int) -> int | None:
 
 
 def resume_at(app: faust.App, table: TableT[bytes, bytes], topic: str, partition: int) -> int:
-    """Where a partition must resume: our record; else the group's commit (a table from
-    before records existed); else the start of the log (kept forever: see topic configs).
-    Never "wherever faust happens to start": a chaos run saw a first delivery at 280."""
-    mark = recorded(table, partition)
-    if mark is not None:
-        return mark
+    """Where a partition must resume for nothing to be missed: the earlier of the group's
+    commit (everything before it is durable, but faust may have committed past a hole) and
+    our record (it names the first input never applied, but a kill -9 can keep the record
+    and lose the state writes before it: they go to another changelog). No commit: offset 0,
+    as the input log is kept forever. Never "wherever faust first delivers": a chaos run
+    saw a partition's first delivery at offset 280."""
     committed = app.consumer._committed_offset.get(TP(topic, partition))  # type: ignore[attr-defined]
-    return int(committed) if committed is not None and committed >= 0 else 0
+    start = int(committed) if committed is not None and committed >= 0 else 0
+    mark = recorded(table, partition)
+    return min(mark, start) if mark is not None else start
 
 
 async def rewind_and_exit(app: faust.App, topic: str, partition: int, missing: int,

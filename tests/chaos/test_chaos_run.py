@@ -16,14 +16,14 @@ from brokerage.chaos.run import ChaosConfig
 from brokerage.config import Settings
 from brokerage.entrypoints.chaos_cmd import own_broker_run
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(900)]  # kills, a restart, stall repair
 REQUESTS = int(os.environ.get("BROKERAGE_CHAOS_REQUESTS", "3000"))
 
 
 def test_bounded_chaos_run_verifies_clean(tmp_path: Path) -> None:
     seed = int(os.environ.get("BROKERAGE_CHAOS_SEED", "11"))
     cfg = ChaosConfig(requests=REQUESTS, traders=100, workers=3, rate=150.0, kill_every=3.0,
-                      kills=2, outage_seconds=3.0, seed=seed, settle_timeout=300)
+                      kills=2, outage_seconds=3.0, seed=seed, settle_timeout=600)
     logs = tmp_path / "logs"
     logs.mkdir()
     try:
