@@ -52,16 +52,10 @@ class Processes:
     def check(self) -> None:
         """Raise if a child died, but start again one that asked for it."""
         with self._lock:
-            self._check()
-
-    def _check(self) -> None:
-        for role, p in list(self.procs.items()):
-            if p.poll() is None:
-                continue
-            if p.returncode != RESTART_EXIT_CODE:
-                raise RuntimeError(f"{role} exited with {p.returncode}")
-            self.restarts.append(role)
-            self.start(role, *self._args[role])
+            self.restart_asked()
+            for role, p in self.procs.items():
+                if p.poll() is not None:
+                    raise RuntimeError(f"{role} exited with {p.returncode}")
 
     def restart_asked(self) -> None:
         """Start again the children that exited asking for it; leave any other exit alone
