@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     standby_replicas: int = 1
     # How long a dead worker keeps its partitions before the group moves them (kill -9).
     worker_session_timeout_seconds: float = 10.0
+    # The rules agent takes inputs in batches: each trader's state is written once per batch.
+    # A batch closes when full or after this long (the latency it may add at low load).
+    worker_batch_max: int = 1000
+    worker_batch_seconds: float = 0.005
 
     exchange_host: str = "127.0.0.1"  # where the simulator listens
     exchange_port: int = 7070

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 import faust
-from faust.types import TableT
+from faust.streams import _current_event
+from faust.types import EventT, TableT
 
 from brokerage.config import Settings
 from brokerage.security.clientconf import faust_credentials
@@ -66,3 +68,9 @@ def raw_topic(app: faust.App, *names: str) -> faust.TopicT:
         *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
         allow_empty=True,
     )
+
+
+def at(event: EventT) -> None:
+    """Make `event` faust's current event: tables put reads and writes (and their changelog
+    records) in the partition of the current event, and a batch holds many partitions."""
+    _current_event.set(weakref.ref(event))

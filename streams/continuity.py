@@ -117,5 +117,11 @@ async def rewind_and_exit(app: faust.App, topic: str, partition: int, missing: i
         await app.consumer._commit({TP(topic, partition): missing})  # type: ignore[attr-defined]
     except Exception:  # the restart reads from the last commit, at or before the hole
         log.exception("could not move the commit back to %d", missing)
+    restart("re-read from the hole")
+
+
+def restart(reason: str) -> NoReturn:
+    """Exit at once, acknowledging nothing more: the next owner reads from the last commit."""
+    log.error("restarting: %s", reason)
     logging.shutdown()
     os._exit(RESTART_EXIT_CODE)

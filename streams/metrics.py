@@ -28,8 +28,18 @@ RECOVERY_SECONDS = Histogram(
     buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300),
 )
 APPLY_SECONDS = Histogram(
-    "brokerage_apply_seconds", "Time to decode, apply and store one event",
+    "brokerage_apply_seconds",
+    "Time to decode and apply one event (its state is stored with its batch)",
     buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5),
 )
 INPUT_GAPS = Counter("brokerage_worker_input_gaps_total",
                      "Holes in the input offsets that faust handed over (then the worker restarts)")
+WRITE_SECONDS = Histogram(
+    "brokerage_batch_write_seconds",
+    "Time to encode and store one batch's trader states and input offsets",
+    buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+)
+BATCH_EVENTS = Histogram(
+    "brokerage_batch_events", "Inputs the rules agent took in one batch",
+    buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000),
+)

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
 import faust
 from confluent_kafka import Consumer, KafkaException, TopicPartition
+from faust.types import EventT, TableT
 
 from brokerage.adapters.kafka import consumer
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.observability import otel, trace
-from brokerage.service.handler import Out, StateCache, handle, source_of
+from brokerage.service.batch import Batch
+from brokerage.service.handler import Out, Send, StateCache, source_of
 
 from . import continuity as continuity_mod
-from . import metrics, observe
-from .app import create_app, raw_topic, trader_table
+from . import faust_fixes, metrics, observe
+from .app import at, create_app, raw_topic, trader_table
 from .continuity import InputContinuity, StallWatch
+from .outputs import DeliveryFailed, Outputs
 from .web import register
 
 log = logging.getLogger("brokerage.worker")
@@ -30,11 +33,9 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     table = trader_table(app, settings)
     cache = StateCache()
     inputs = raw_topic(app, settings.topic_inputs)
-    outs = {
-        Out.RESPONSES: raw_topic(app, settings.topic_responses),
-        Out.ORDERS: raw_topic(app, settings.topic_orders),
-        Out.DEAD_LETTERS: raw_topic(app, settings.topic_dead_letters),
-    }
+    outs = Outputs(bootstrap, {Out.RESPONSES: settings.topic_responses,
+                               Out.ORDERS: settings.topic_orders,
+                               Out.DEAD_LETTERS: settings.topic_dead_letters})
 
     offsets = continuity_mod.offsets_table(app, settings)
     continuity = InputContinuity(
@@ -47,35 +48,59 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     delivered: dict[int, int] = {}  # input partition -> last offset faust handed over
     watch_stalls(app, settings, bootstrap, continuity, delivered)
 
+    async def outputs_delivered() -> None:
+        try:
+            await outs.delivered()
+        except DeliveryFailed as exc:  # commit nothing: the restart reads the inputs again
+            continuity_mod.restart(f"outputs not delivered: {exc}")
+
+    faust_fixes.flush_also(app, outputs_delivered)
+
     @app.agent(inputs)
     async def process(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            msg = event.message
-            delivered[msg.partition] = msg.offset
-            missing = continuity.gap(msg.partition, msg.offset)
-            if missing is not None:
-                await continuity_mod.rewind_and_exit(app, msg.topic, msg.partition, missing,
-                                                     msg.offset)
-            src = source_of(msg.headers, msg.topic, msg.partition, msg.offset,
-                            int(msg.timestamp * 1000), settings.topic_executions)
-            key = msg.key if isinstance(msg.key, bytes) else None
-            # The trace the input carries goes on with everything it causes (README: Operating).
-            with otel.span("apply", trace.from_headers(msg.headers), "consumer") as ctx, \
-                    trace.bound(ctx, trader_id=key.decode("utf-8", "replace") if key else None):
-                with metrics.APPLY_SECONDS.time():
-                    stored = table.get(key) if key else None
-                    result = handle(src, key, event.value, stored, refdata, cache)
-                    if result.state is not None and key:
-                        table[key] = result.state  # the one write per event: atomic per trader
-                    offsets[continuity_mod.key(msg.partition)] = b"%d" % continuity.next(
-                        msg.partition)
-                metrics.EVENTS.labels(result.kind).inc()
-                observe.record(result)
-                for s in result.sends:
-                    if s.to is Out.DEAD_LETTERS:
-                        metrics.DEAD_LETTERS.labels(dict(s.headers)["dlq.code"].decode()).inc()
-                    s.headers.append(trace.header(ctx))
-                    await outs[s.to].send(key=s.key, value=s.value, headers=s.headers)
+        async for events in cast(faust.Stream, stream).take_events(settings.worker_batch_max,
+                                               within=settings.worker_batch_seconds):
+            batch, sends = Batch(refdata, cache), []
+            metrics.BATCH_EVENTS.observe(len(events))
+            last: dict[bytes, EventT] = {}  # trader -> its last event: the partition to write
+            for event in events:
+                at(event)  # faust finds the partition of a table read or write by it
+                msg = event.message
+                delivered[msg.partition] = msg.offset
+                missing = continuity.gap(msg.partition, msg.offset)
+                if missing is not None:  # nothing of this batch is written or acknowledged
+                    await continuity_mod.rewind_and_exit(app, msg.topic, msg.partition,
+                                                         missing, msg.offset)
+                sends += apply(batch, event, table)
+                if isinstance(msg.key, bytes):
+                    last[msg.key] = event
+            with metrics.WRITE_SECONDS.time():
+                for key, value in batch.writes().items():
+                    at(last[key])
+                    table[key] = value  # one write per trader per batch: atomic per trader
+                for event in {e.message.partition: e for e in events}.values():
+                    at(event)
+                    p = event.message.partition
+                    offsets[continuity_mod.key(p)] = b"%d" % continuity.next(p)
+            outs.send(sends)  # delivered before faust commits these inputs: see below
+
+    def apply(batch: Batch, event: EventT, table: TableT[bytes, bytes]) -> list[Send]:
+        msg = event.message
+        src = source_of(msg.headers, msg.topic, msg.partition, msg.offset,
+                        int(msg.timestamp * 1000), settings.topic_executions)
+        key = msg.key if isinstance(msg.key, bytes) else None
+        # The trace the input carries goes on with everything it causes (README: Operating).
+        with otel.span("apply", trace.from_headers(msg.headers), "consumer") as ctx, \
+                trace.bound(ctx, trader_id=key.decode("utf-8", "replace") if key else None):
+            with metrics.APPLY_SECONDS.time():
+                result = batch.apply(src, key, event.value, table.get)
+            metrics.EVENTS.labels(result.kind).inc()
+            observe.record(result)
+            for s in result.sends:
+                if s.to is Out.DEAD_LETTERS:
+                    metrics.DEAD_LETTERS.labels(dict(s.headers)["dlq.code"].decode()).inc()
+                s.headers.append(trace.header(ctx))
+        return result.sends
 
     register(app, table, settings, worker_id)
     observe.install(app, table, cache, settings)

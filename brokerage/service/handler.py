@@ -6,6 +6,7 @@ Kept free of Faust so it is unit tested without a broker; the agent only moves b
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -59,7 +60,7 @@ class Result:
     outputs: list[Output] = field(default_factory=list)  # what the rules said: metrics, logs
 
 
-def source_of(headers: list[tuple[str, bytes]] | dict[str, bytes] | None, topic: str,
+def source_of(headers: Sequence[tuple[str, bytes]] | Mapping[str, bytes] | None, topic: str,
               partition: int, offset: int, timestamp_ms: int, executions_topic: str) -> Source:
     """Where an input really came from: the sequencer's headers, else the message itself."""
     h = dict(headers or [])
@@ -127,6 +128,29 @@ def handle(
     cache: StateCache | None = None,
 ) -> Result:
     value = value or b""
+    parsed = parse(src, key, value)
+    if isinstance(parsed, Result):
+        return parsed
+    if stored:
+        state = cache.get(key, stored) if cache else state_from_bytes(stored)
+    else:
+        state = TraderState(parsed.trader_id)
+    new, outputs = core.apply(state, parsed, refdata)
+    out: bytes | None
+    if new is not state:
+        out = state_to_bytes(new)
+        if cache:
+            cache.put(key, out, new)
+    else:
+        # A redelivery after a crash: the local store may be ahead of the changelog (RocksDB
+        # writes are not rolled back), so write the value again to get it logged. Refused
+        # exchange reports changed nothing and need no write.
+        out = None if refused(outputs) else stored
+    return Result(out, sends_for(src, key, value, outputs), type(parsed).__name__, outputs)
+
+
+def parse(src: Source, key: bytes | None, value: bytes) -> Event | Result:
+    """The event, stamped with its input's time; or the dead-letter result for bad bytes."""
     try:
         event = decode_event(src, key, value)
     except avro.DecodeError as exc:
@@ -139,12 +163,16 @@ def handle(
                             RejectReason.MALFORMED, str(exc))
             sends.append(_send(resp))
         return Result(None, sends, "MALFORMED")
-    event = replace(event, at_ms=src.timestamp_ms)
-    if stored:
-        state = cache.get(key, stored) if cache else state_from_bytes(stored)
-    else:
-        state = TraderState(event.trader_id)
-    new, outputs = core.apply(state, event, refdata)
+    return replace(event, at_ms=src.timestamp_ms)
+
+
+def refused(outputs: list[Output]) -> bool:
+    return any(isinstance(o, Anomaly) for o in outputs)
+
+
+def sends_for(src: Source, key: bytes | None, value: bytes, outputs: list[Output]
+              ) -> list[Send]:
+    """What the rules said, as messages: anomalies go to the dead letters with the input."""
     sends = []
     for o in outputs:
         if isinstance(o, Anomaly):
@@ -152,17 +180,7 @@ def handle(
                                      o.reason.value))
         else:
             sends.append(_send(o))
-    out: bytes | None
-    if new is not state:
-        out = state_to_bytes(new)
-        if cache:
-            cache.put(key, out, new)
-    else:
-        # A redelivery after a crash: the local store may be ahead of the changelog (RocksDB
-        # writes are not rolled back), so write the value again to get it logged. Refused
-        # exchange reports changed nothing and need no write.
-        out = None if any(isinstance(o, Anomaly) for o in outputs) else stored
-    return Result(out, sends, type(event).__name__, outputs)
+    return sends
 
 
 def _send(o: Response | TradeUpdate | OrderCommand) -> Send:

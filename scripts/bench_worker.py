@@ -1,0 +1,90 @@
+"""The worker alone: how fast one `brokerage worker` drains a merged input log.
+
+The bench's request mix (deposits, then mostly new limit orders, amends, cancels, duplicates,
+rejects) is written straight to the input topic first; then one worker starts, and we time
+from its first response to the last (every request is answered exactly once on the responses
+topic). No exchange, sequencer or connector: this isolates the rules agent, the per-event
+overhead we optimise. Prints events/s; compare runs made in the same minute.
+
+    .venv/bin/python scripts/bench_worker.py [--requests 20000] [--traders 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from confluent_kafka import TopicPartition
+
+from brokerage.adapters.kafka import consumer, create_topics, producer, topic_configs, topic_names
+from brokerage.bench.mix import build
+from brokerage.bench.stackrun import bench_settings
+from brokerage.config import Settings
+from brokerage.domain import refdata
+from brokerage.entrypoints.processes import Processes
+from brokerage.localkafka import free_port, start, stop
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=20_000)
+    ap.add_argument("--traders", type=int, default=1_000)
+    ap.add_argument("--partitions", type=int, default=8)
+    ap.add_argument("--bootstrap", default="")
+    a = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="bench-worker-"))
+    base = Settings()
+    info = None
+    bootstrap = a.bootstrap
+    if not bootstrap:
+        info = start(free_port(), root / "kafka", version=base.kafka_version,
+                     cache_dir=base.kafka_cache_dir, heap=base.kafka_heap)
+        bootstrap = info.bootstrap
+    try:
+        s = bench_settings(base.model_copy(update={"kafka_bootstrap_servers": bootstrap}),
+                           root, a.partitions, False)
+        run(s, bootstrap, a.requests, a.traders, root)
+    finally:
+        if info:
+            stop(root / "kafka")
+
+
+def run(s: Settings, bootstrap: str, requests: int, traders: int, root: Path) -> None:
+    create_topics(bootstrap, topic_names(s), s.partitions, configs=topic_configs(s))
+    work = build(requests, traders, refdata.load(s.refdata_path))
+    msgs = work.deposits + work.mix
+    prod = producer(bootstrap, **{"linger.ms": 5})
+    for m in msgs:
+        prod.produce(s.topic_inputs, m.value, m.key)
+        prod.poll(0)
+    prod.flush(60)
+    print(f"{len(msgs)} inputs written; starting the worker", flush=True)
+    (root / "logs").mkdir(exist_ok=True)
+    procs = Processes(s, str(root / "logs"))
+    cons = consumer(bootstrap, f"{s.app_id}-count", **{"isolation.level": "read_committed"})
+    cons.assign([TopicPartition(s.topic_responses, p, 0) for p in range(s.partitions)])
+    try:
+        t_start = time.monotonic()
+        procs.start("worker")
+        got, first, last = 0, 0.0, 0.0
+        deadline = time.monotonic() + 900
+        while got < len(msgs) and time.monotonic() < deadline:
+            for m in cons.consume(10_000, 0.2):
+                if m.error():
+                    continue
+                got += 1
+                last = time.monotonic()
+                first = first or last
+            procs.check()
+        span = last - first
+        print(f"responses {got}/{len(msgs)}; worker start->first {first - t_start:.1f} s; "
+              f"first->last {span:.1f} s; {got / span if span else 0:,.0f} events/s")
+    finally:
+        cons.close()
+        procs.stop_all()
+
+
+if __name__ == "__main__":
+    main()
