@@ -39,7 +39,5 @@ WRITE_SECONDS = Histogram(
     "Time to encode and store one batch's trader states and input offsets",
     buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
 )
-BATCH_EVENTS = Histogram(
-    "brokerage_batch_events", "Inputs the rules agent took in one batch",
-    buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000),
-)
+# Inputs per batch: sum(brokerage_worker_events_total) / brokerage_worker_batches_total.
+BATCHES = Counter("brokerage_worker_batches", "Batches of inputs the rules agent took")

@@ -61,7 +61,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
         async for events in cast(faust.Stream, stream).take_events(settings.worker_batch_max,
                                                within=settings.worker_batch_seconds):
             batch, sends = Batch(refdata, cache), []
-            metrics.BATCH_EVENTS.observe(len(events))
+            metrics.BATCHES.inc()
             last: dict[bytes, EventT] = {}  # trader -> its last event: the partition to write
             for event in events:
                 at(event)  # faust finds the partition of a table read or write by it
