@@ -19,10 +19,11 @@ Answers = list[tuple[float, str]]  # (arrival, request id) or (arrival, trade id
 
 
 def serve(conn: Connection, bootstrap: str, topic: str, group: str, echo: bool,
-          answered: Counter, filled: Counter, stop: Event) -> None:
+          answered: Counter, filled: Counter, stop: Event, conf: dict[str, str]) -> None:
     """Read until `stop`, then send (answers, fills, outcomes) back. `echo`: the topic holds
-    raw copies of the requests (the ceiling), else our responses and trade updates."""
-    cons = consumer(bootstrap, group)
+    raw copies of the requests (the ceiling), else our responses and trade updates.
+    `conf`: security settings."""
+    cons = consumer(bootstrap, group, **conf)
     cons.subscribe([topic])
     answers: Answers = []
     fills: Answers = []

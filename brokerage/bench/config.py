@@ -30,6 +30,7 @@ class BenchConfig:
     settle_timeout: float = 60.0
     out: Path = Path("bench-results")
     smoke: bool = False
+    secure: bool = False  # our own broker as `kafka start --secure` (SASL_SSL, users, ACLs)
 
     @classmethod
     def smoke_run(cls, out: Path) -> BenchConfig:

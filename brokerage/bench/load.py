@@ -17,10 +17,10 @@ class Counter(Protocol):
 
 
 def serve(conn: Connection, bootstrap: str, topic: str, msgs: list[tuple[bytes, bytes]],
-          answered: Counter, sent: Counter, linger_ms: int) -> None:
+          answered: Counter, sent: Counter, linger_ms: int, conf: dict[str, str]) -> None:
     """Until told None: take (start, end, rate, window), send that range, answer with the
-    send times and the time the last one was handed to the producer."""
-    prod = producer(bootstrap, **{"linger.ms": linger_ms})
+    send times and the time the last one was handed to the producer. `conf`: security."""
+    prod = producer(bootstrap, **conf, **{"linger.ms": linger_ms})
     try:
         while (cmd := conn.recv()) is not None:
             start, end, rate, window = cmd

@@ -37,7 +37,9 @@ class Collected:
 
 class Pipeline:
     def __init__(self, bootstrap: str, src: str, dst: str, group: str, echo: bool,
-                 reqs: list[Request], linger_ms: int = 1) -> None:
+                 reqs: list[Request], linger_ms: int = 1,
+                 conf: dict[str, str] | None = None) -> None:
+        """`conf`: the children's Kafka security settings (spawned, they inherit none)."""
         ctx = mp.get_context("spawn")  # never fork a process that runs librdkafka threads
         self.reqs = reqs
         self.answered, self.filled, self.sent = (ctx.RawValue("q", 0) for _ in range(3))
@@ -46,9 +48,10 @@ class Pipeline:
         self._col, col_end = ctx.Pipe()
         msgs = [(r.key, r.value) for r in reqs]
         self.generator = ctx.Process(target=load.serve, daemon=True, args=(
-            gen_end, bootstrap, src, msgs, self.answered, self.sent, linger_ms))
+            gen_end, bootstrap, src, msgs, self.answered, self.sent, linger_ms, conf or {}))
         self.collector = ctx.Process(target=collect.serve, daemon=True, args=(
-            col_end, bootstrap, dst, group, echo, self.answered, self.filled, self._stop))
+            col_end, bootstrap, dst, group, echo, self.answered, self.filled, self._stop,
+            conf or {}))
 
     def __enter__(self) -> Pipeline:
         self.collector.start()

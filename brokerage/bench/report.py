@@ -66,7 +66,7 @@ def markdown(doc: dict[str, Any]) -> str:
     pg = doc["postgres"]
     out = [f"# brokerage bench, {doc['started_at']}", "",
            f"Code {m.get('code', '?')}; {m['cpus']} CPUs, load average {m['load_before']} "
-           "before the run; "
+           f"before the run; Kafka over {m.get('kafka_security', 'PLAINTEXT')}; "
            f"{c['workers']} worker(s), {c['partitions']} partitions, {c['traders']:,} traders, "
            f"closed-loop window {c['window']:,}. Mix: "
            + ", ".join(f"{k} {v:,}" for k, v in doc["mix"].items()) + ".", "",

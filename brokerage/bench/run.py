@@ -22,6 +22,7 @@ from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.entrypoints import kafka_cmd
 from brokerage.localkafka import broker, free_port
+from brokerage.security import brokerconf, clientconf
 
 from .config import BenchConfig
 from .mix import build, kinds
@@ -35,15 +36,22 @@ from .scaling import run_scaling
 
 
 @contextmanager
-def kafka(base: Settings, root: Path) -> Iterator[tuple[Settings, int | None]]:
-    """The configured broker, or one of our own in `root` for the block (and its pid)."""
+def kafka(base: Settings, root: Path, secure: bool = False
+          ) -> Iterator[tuple[Settings, int | None]]:
+    """The configured broker, or one of our own in `root` for the block (and its pid);
+    `secure`: ours as `kafka start --secure` makes it, the bench signed in as admin."""
     if base.kafka_bootstrap_servers:
-        yield base, None
+        # This process's clients use these settings' security (raises if incomplete).
+        with clientconf.using(base.kafka_bootstrap_servers, clientconf.security_conf(base)):
+            yield base, None
         return
     data = root / "kafka"
-    info = kafka_cmd.start(base, free_port(), data)
+    info = kafka_cmd.start(base, free_port(), data, secure=secure)
+    update: dict[str, object] = {"kafka_bootstrap_servers": info.bootstrap}
+    if secure:
+        update.update(brokerconf.client_settings(data))
     try:
-        yield base.model_copy(update={"kafka_bootstrap_servers": info.bootstrap}), info.pid
+        yield base.model_copy(update=update), info.pid
     finally:
         broker.stop(data)
 
@@ -61,15 +69,16 @@ def bench(base: Settings, cfg: BenchConfig, progress: Progress,
     root = Path(tempfile.mkdtemp(prefix="brokerage-bench-"))
     ok, clock = False, Clock()
     try:
-        with kafka(base, root) as (settings, pid):
+        with kafka(base, root, cfg.secure) as (settings, pid):
             clock.lap("broker")
+            machine["kafka_security"] = settings.kafka_security_protocol.upper()
             sampler = Sampler(settings.kafka_bootstrap_servers)
             if pid:
                 sampler.watch("kafka", pid)
             sampler.start()
             try:
                 ceiling = ({"skipped": "--skip-ceiling"} if cfg.skip_ceiling else run_ceiling(
-                    settings.kafka_bootstrap_servers, cfg, work, root, sampler, progress))
+                    settings, cfg, work, root, sampler, progress))
                 clock.lap("raw ceiling")
                 ours = run_ours(settings, cfg, work, root, sampler, progress)
                 clock.lap("ours")

@@ -16,6 +16,7 @@ from .config import BenchConfig
 from .mix import Workload, slices
 from .pipeline import Phase, Pipeline, Progress
 from .samplers import Sampler
+from .secure import bench_conf
 from .stackrun import bench_settings, ceiling_topics, our_stack, passthroughs
 
 Probe = Callable[[Settings, Processes], dict[str, Any]]
@@ -43,7 +44,7 @@ def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampl
     reqs = work.deposits + work.mix
     with our_stack(settings, workers or cfg.workers, root, sampler) as (s, procs), \
             Pipeline(bootstrap, s.topic_requests, s.topic_responses, f"{s.app_id}-bench",
-                     False, reqs, cfg.linger_ms) as pipe:
+                     False, reqs, cfg.linger_ms, bench_conf(s)) as pipe:
         for role, pid in pipe.pids().items():
             sampler.watch(role, pid)
         before = probe(s, procs) if probe else {}
@@ -99,15 +100,17 @@ def _settle(pipe: Pipeline, sampler: Sampler, timeout: float, tick: Progress) ->
         time.sleep(0.5)
 
 
-def run_ceiling(bootstrap: str, cfg: BenchConfig, work: Workload, root: Path,
+def run_ceiling(s: Settings, cfg: BenchConfig, work: Workload, root: Path,
                 sampler: Sampler, progress: Progress) -> dict[str, Any]:
     """The same messages through a pass-through: warm-up, then the closed-loop range."""
-    src, dst, tag = ceiling_topics(bootstrap, cfg.partitions)
+    bootstrap = s.kafka_bootstrap_servers
+    src, dst, tag = ceiling_topics(s, cfg.partitions)
     reqs = work.deposits + work.mix
     d = len(work.deposits)
     a, b = plan(cfg, len(work.mix))[-1][2]
-    with passthroughs(bootstrap, src, dst, tag, cfg.workers, root, sampler), \
-            Pipeline(bootstrap, src, dst, f"{tag}-bench", True, reqs, cfg.linger_ms) as pipe:
+    with passthroughs(s, src, dst, tag, cfg.workers, root, sampler), \
+            Pipeline(bootstrap, src, dst, f"{tag}-bench", True, reqs, cfg.linger_ms,
+                     bench_conf(s)) as pipe:
         for role, pid in pipe.pids().items():
             sampler.watch(role, pid)
         runs: list[Phase] = [

@@ -17,19 +17,23 @@ from brokerage.chaos.run import with_workers
 from brokerage.config import Settings
 from brokerage.entrypoints.processes import Processes, terminate
 from brokerage.localkafka import free_port
+from brokerage.security import acls
 
 from .samplers import Sampler
+from .secure import bench_env, grant
 
 
 def bench_settings(base: Settings, root: Path, partitions: int, exchange_fsync: bool,
                    ) -> Settings:
-    """Unique topics, group ids, ports and state per run: runs never see each other's data."""
+    """Unique topics, group ids, ports and state per run: runs never see each other's data.
+    The app id is not a prefix of the topics: the worker's "<app_id>-*" ACL (its changelogs)
+    must not cover the requests or the executions on a secure broker."""
     tag = f"bench-{uuid.uuid4().hex[:6]}"
     ex = free_port()
     return base.model_copy(update={
         **{f"topic_{t}": f"{tag}-{t}" for t in
            ("requests", "responses", "orders", "executions", "dead_letters", "inputs")},
-        "app_id": tag, "state_dir": root / tag, "partitions": partitions,
+        "app_id": f"{tag}-app", "state_dir": root / tag, "partitions": partitions,
         "exchange_port": ex, "exchange_url": f"http://127.0.0.1:{ex}",
         "connector_metrics_port": free_port(), "sequencer_metrics_port": free_port(),
         "exchange_fsync": exchange_fsync})
@@ -42,6 +46,7 @@ def our_stack(settings: Settings, workers: int, log_dir: Path, sampler: Sampler,
     bootstrap = settings.kafka_bootstrap_servers
     create_topics(bootstrap, topic_names(settings), settings.partitions,
                   configs=topic_configs(settings))
+    grant(settings, acls.grants(settings))  # each service as itself (secure broker)
     procs = Processes(settings, str(log_dir))
     try:
         roles = [("exchange-sim", []), ("sequencer", []), *worker_args.items(), ("connector", [])]
@@ -65,16 +70,17 @@ def our_stack(settings: Settings, workers: int, log_dir: Path, sampler: Sampler,
 
 
 @contextmanager
-def passthroughs(bootstrap: str, src: str, dst: str, group: str, n: int, log_dir: Path,
+def passthroughs(s: Settings, src: str, dst: str, group: str, n: int, log_dir: Path,
                  sampler: Sampler) -> Iterator[None]:
     """`n` pass-through processes in one group (as many as we run workers)."""
+    bootstrap = s.kafka_bootstrap_servers
     children: list[subprocess.Popen[bytes]] = []
     try:
         for i in range(n):
             log = open(log_dir / f"passthrough-{i}.log", "ab")  # noqa: SIM115
             children.append(subprocess.Popen(
                 [sys.executable, "-m", "brokerage.bench.passthrough", bootstrap, src, dst, group],
-                stdout=log, stderr=subprocess.STDOUT))
+                stdout=log, stderr=subprocess.STDOUT, env=bench_env(s)))
             log.close()  # the child has its own descriptor
             sampler.watch(f"passthrough-{i}", children[-1].pid)
         sampler.watch_group("passthrough", group, [src])
@@ -85,8 +91,9 @@ def passthroughs(bootstrap: str, src: str, dst: str, group: str, n: int, log_dir
         sampler.unwatch(*(f"passthrough-{i}" for i in range(n)), "passthrough")
 
 
-def ceiling_topics(bootstrap: str, partitions: int) -> tuple[str, str, str]:
+def ceiling_topics(s: Settings, partitions: int) -> tuple[str, str, str]:
     tag = f"bench-raw-{uuid.uuid4().hex[:6]}"
     src, dst = f"{tag}-in", f"{tag}-out"
-    create_topics(bootstrap, [src, dst], partitions)
+    create_topics(s.kafka_bootstrap_servers, [src, dst], partitions)
+    grant(s, acls.pass_through(src, dst))
     return src, dst, tag

@@ -21,6 +21,9 @@ from brokerage.config import Settings
 def main(args: argparse.Namespace, s: Settings) -> int:
     if args.bootstrap:
         s = s.model_copy(update={"kafka_bootstrap_servers": args.bootstrap})
+    if args.secure and s.kafka_bootstrap_servers:
+        raise SystemExit("brokerage bench: --secure starts a secure broker of its own; for "
+                         "a configured secure broker, give its BROKERAGE_KAFKA_* settings")
     cfg = BenchConfig.smoke_run(args.out) if args.smoke else BenchConfig(
         requests=args.requests, rates=args.rates, seconds=args.seconds, closed=not args.no_closed,
         window=args.window, traders=args.traders, workers=args.workers,
@@ -31,6 +34,7 @@ def main(args: argparse.Namespace, s: Settings) -> int:
         drain_timeout=args.drain_timeout, out=args.out)
     if args.smoke:
         cfg.skip_postgres = args.skip_postgres
+    cfg.secure = args.secure
     console = Console(width=160)
     with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
@@ -92,6 +96,9 @@ def add_parser(sub: Any) -> None:
                    help="also 1 vs 2 workers, 8 vs 32 partitions, state bytes per trader")
     b.add_argument("--state-traders", type=_numbers(int), default=[10_000, 100_000])
     b.add_argument("--smoke", action="store_true", help="a few seconds of everything (CI)")
-    b.add_argument("--bootstrap", default="", help="use this broker instead of our own")
+    b.add_argument("--bootstrap", default="", help="use this broker instead of our own "
+                   "(secure when BROKERAGE_KAFKA_* settings say so: see README, Security)")
+    b.add_argument("--secure", action="store_true",
+                   help="our own broker with SASL_SSL, a user per service and ACLs")
     b.add_argument("--out", type=Path, default=Path("bench-results"))
     b.set_defaults(fn=main)

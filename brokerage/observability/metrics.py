@@ -35,9 +35,14 @@ class LagSampler:
             owned = consumer.assignment()
             committed = consumer.committed(owned, timeout=2) if owned else []
             for tp in committed:
+                # The offsets the last fetch brought: asking the broker (cached=False) waits
+                # behind the consumer's long-poll fetch, ~0.5 s per partition when idle,
+                # which stalled the poll loop for seconds every sample.
                 low, high = consumer.get_watermark_offsets(
-                    TopicPartition(tp.topic, tp.partition), timeout=2, cached=False)
-                done = tp.offset if tp.offset >= 0 else low  # nothing committed yet
+                    TopicPartition(tp.topic, tp.partition), timeout=2, cached=True)
+                if high < 0:  # not fetched yet: no figure this time
+                    continue
+                done = tp.offset if tp.offset >= 0 else max(low, 0)  # nothing committed yet
                 CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
                     max(0, high - done))
                 current.add((tp.topic, tp.partition))

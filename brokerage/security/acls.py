@@ -20,6 +20,8 @@ from confluent_kafka.admin import (
 
 from brokerage.config import Settings
 
+from . import users
+
 READ, WRITE, ALL = AclOperation.READ, AclOperation.WRITE, AclOperation.ALL
 TOPIC, GROUP = ResourceType.TOPIC, ResourceType.GROUP
 LITERAL, PREFIXED = ResourcePatternType.LITERAL, ResourcePatternType.PREFIXED
@@ -65,23 +67,36 @@ def grants(s: Settings) -> list[Grant]:
     topics("connector", WRITE, s.topic_executions, s.topic_dead_letters)
     group("connector", f"{app}-connector")
     group("connector", "seq-scan-", PREFIXED)
-    # API: publishes requests; reads responses, executions (the Alpaca stream) and API keys.
+    # API: publishes requests; reads responses, executions and requests (the Alpaca stream:
+    # a refused NEW's terms) and API keys.
     topics("api", WRITE, s.topic_requests)
-    topics("api", READ, s.topic_responses, s.topic_executions, s.topic_api_keys)
+    topics("api", READ, s.topic_responses, s.topic_executions, s.topic_requests,
+           s.topic_api_keys)
     group("api", "api-", PREFIXED)
     # Reporting sink: the input log only.
     topics("sink", READ, s.topic_inputs)
     group("sink", sink_group)
-    # Load generator: publishes requests, reads responses.
-    topics("bench", WRITE, s.topic_requests)
-    topics("bench", READ, s.topic_responses)
-    group("bench", "bench", PREFIXED)
+    # `brokerage bench`: its load generator publishes requests (as the API does), its
+    # collector reads responses; their groups (and the raw ceiling's) start with "bench".
+    topics(users.BENCH, WRITE, s.topic_requests)
+    topics(users.BENCH, READ, s.topic_responses)
+    group(users.BENCH, "bench", PREFIXED)
     return out
+
+
+def pass_through(src: str, dst: str) -> list[Grant]:
+    """The bench's raw ceiling, all as the bench user: its generator writes `src`, the
+    pass-through reads `src` and writes `dst`, its collector reads `dst`."""
+    return [Grant(users.BENCH, TOPIC, name, op) for name in (src, dst) for op in (READ, WRITE)]
 
 
 def apply(admin: AdminClient, s: Settings, timeout: float = 30) -> int:
     """Create the ACLs for `s` (idempotent: existing bindings are left as they are)."""
-    bindings = [g.binding() for g in grants(s)]
+    return apply_grants(admin, grants(s), timeout)
+
+
+def apply_grants(admin: AdminClient, chosen: list[Grant], timeout: float = 30) -> int:
+    bindings = [g.binding() for g in chosen]
     for binding, fut in admin.create_acls(bindings, request_timeout=timeout).items():
         try:
             fut.result()

@@ -9,6 +9,8 @@ from a bootstrap registered here (a test or `brokerage kafka start` talking to i
 from __future__ import annotations
 
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from . import users
@@ -34,6 +36,20 @@ def register(bootstrap: str, conf: dict[str, str]) -> None:
 
 def unregister(bootstrap: str) -> None:
     _registered.pop(bootstrap, None)
+
+
+@contextmanager
+def using(bootstrap: str, conf: dict[str, str]) -> Iterator[None]:
+    """`conf` for `bootstrap` in this block; then whatever was registered before."""
+    before = _registered.get(bootstrap)
+    register(bootstrap, conf)
+    try:
+        yield
+    finally:
+        if before is None:
+            unregister(bootstrap)
+        else:
+            register(bootstrap, before)
 
 
 def credentials(s: Settings) -> tuple[str, str]:
@@ -106,11 +122,31 @@ def faust_credentials(s: Settings) -> SASLCredentials | ssl.SSLContext | None:
                            mechanism=s.kafka_sasl_mechanism)
 
 
+def per_service(s: Settings) -> bool:
+    """SASL with a credentials file holding every user: each process can sign in as its own.
+    (With one given password, every process signs in as that one user.)"""
+    return s.kafka_security_protocol.upper() in SASL and s.kafka_credentials_file is not None
+
+
+def as_user(s: Settings, user: str) -> Settings:
+    """`s` signed in as `user` when per_service(s), else `s` as it is."""
+    if not per_service(s):
+        return s
+    return s.model_copy(update={"kafka_username": user, "kafka_password": None})
+
+
 def service_env(env: dict[str, str], command: str, s: Settings) -> dict[str, str]:
     """A child's environment: under SASL with a credentials file, each service signs in as
-    its own user (ACLs), never with the parent's password."""
+    its own user (ACLs), never with the parent's password. A child with no Kafka client
+    (the exchange simulator, a stand-in for a remote venue) gets no Kafka identity at all."""
+    if command in users.NO_KAFKA:
+        return {k: v for k, v in env.items() if k not in _IDENTITY}
     user = users.ROLE_USERS.get(command)
-    if user and s.kafka_security_protocol.upper() in SASL and s.kafka_credentials_file:
+    if user and per_service(s):
         env = {**env, "BROKERAGE_KAFKA_USERNAME": user}
         env.pop("BROKERAGE_KAFKA_PASSWORD", None)
     return env
+
+
+_IDENTITY = ("BROKERAGE_KAFKA_USERNAME", "BROKERAGE_KAFKA_PASSWORD",
+             "BROKERAGE_KAFKA_CREDENTIALS_FILE")

@@ -15,6 +15,8 @@ USERS = (ADMIN, *SERVICES)
 # What each `brokerage <command>` runs as under `brokerage up` (the rest: admin tools).
 ROLE_USERS = {"worker": "worker", "sequencer": "sequencer", "connector": "connector",
               "api": "api", "sink": "sink"}
+NO_KAFKA = ("exchange-sim",)  # commands with no Kafka client: started with no Kafka identity
+BENCH = "bench"  # `brokerage bench`'s load generator, collector and raw pass-through
 
 
 def make_credentials(path: Path) -> dict[str, str]:

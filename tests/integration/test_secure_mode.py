@@ -1,28 +1,43 @@
 """Scenario: a broker started as `brokerage kafka start --secure` does (SASL_SSL, SCRAM users
-per service, ACLs), and a whole stack on it whose services each sign in as their own user,
-with the API and the worker's web port on HTTPS and trader states encrypted. We expect a
-client without (or with wrong) credentials to be refused, a service acting outside its ACL
-to be refused, and a trade to go through end to end, with the verifier passing."""
+per service, ACLs), and a whole stack on it started the way `brokerage up` starts one (it
+finds the local secure broker in its state dir; the reporting sink and PostgreSQL too), whose
+services each sign in as their own user, with the API and the worker's web port on HTTPS and
+trader states encrypted; then `brokerage bench --smoke` against that broker with the
+settings `client.env` gives. We expect a client without (or with wrong) credentials to be
+refused, a service acting outside its ACL to be refused, a trade to go through end to end
+with the verifier passing, and the bench to write a complete result with every request
+answered, its load generator, collector and pass-through granted as the `bench` user."""
 
 from __future__ import annotations
 
 import json
 import os
 import ssl
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from confluent_kafka import KafkaError, KafkaException, Producer
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import (
+    AclBindingFilter,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    ResourcePatternType,
+    ResourceType,
+)
 
 from brokerage.adapters.kafka import admin_client, consumer
+from brokerage.bench.results import missing
 from brokerage.config import Settings
 from brokerage.domain import refdata
 from brokerage.entrypoints.stack import stack
 from brokerage.entrypoints.tokens import bearer
 from brokerage.localkafka import BrokerInfo, free_port, start, stop
+from brokerage.localpg import MissingPostgresError, bin_dir
 from brokerage.security import acls, brokerconf, certs, keys
 from brokerage.service.verify import verify
 from tests.integration.conftest import Stack, stack_settings, trader
@@ -34,7 +49,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerInfo]:
     s = Settings()
-    data_dir = tmp_path_factory.mktemp("secure-kafka")
+    # <state dir>/kafka: where `brokerage up` (stack()) looks for the local broker.
+    data_dir = tmp_path_factory.mktemp("secure-state") / "kafka"
     info = start(free_port(), data_dir, version=s.kafka_version, cache_dir=s.kafka_cache_dir,
                  heap=s.kafka_heap, partitions=4, secure=True)
     try:
@@ -66,9 +82,12 @@ def secure_stack(secure_broker: BrokerInfo,
     ring = keys.with_new_key(None, "k1")
     keys.write_private(root / "state-keys.json", keys.dump(ring))
     web = free_port()
-    base = stack_settings(info.bootstrap, root / "state", _names())
+    base = stack_settings(info.bootstrap, info.data_dir.parent, _names())
     s = base.model_copy(update={
-        **brokerconf.client_settings(info.data_dir),
+        # As under `brokerage up`: no bootstrap and no Kafka credentials; stack() finds the
+        # secure broker in <state dir>/kafka and signs each service in as itself.
+        "kafka_bootstrap_servers": "",
+        "postgres_port": free_port(), "sink_metrics_port": free_port(),
         "api_ssl_certfile": tls.cert, "api_ssl_keyfile": tls.key,
         "worker_ssl_certfile": tls.cert, "worker_ssl_keyfile": tls.key,
         "worker_web_port": web, "worker_urls": f"https://127.0.0.1:{web}",
@@ -82,17 +101,25 @@ def secure_stack(secure_broker: BrokerInfo,
         keys.install(ring)  # this process reads the encrypted changelog (verify)
         try:
             trust = ssl.create_default_context(cafile=str(sec / "ca.pem"))
-            with stack(s, log_dir=str(logs)) as running, httpx.Client(
-                    base_url=running.url, timeout=30, verify=trust) as http:
+            with stack(s, log_dir=str(logs), reporting=_postgres_here()) as running, \
+                    httpx.Client(base_url=running.url, timeout=30, verify=trust) as http:
                 admin = bearer(s, "tests-admin", admin=True)
                 http.headers.update(admin)
-                yield Stack(s, running.url, http, admin, running)
+                yield Stack(running.settings, running.url, http, admin, running)
         except BaseException:
             for log in sorted(logs.glob("*.log")):
                 print(f"==== {log.name}\n{log.read_text()[-4000:]}")
             raise
         finally:
             keys.reset()
+
+
+def _postgres_here() -> bool:
+    try:
+        bin_dir()
+        return True
+    except MissingPostgresError:
+        return False
 
 
 def _names() -> Callable[[str], str]:
@@ -140,10 +167,16 @@ def test_services_acting_outside_their_acls_are_refused(secure_broker: BrokerInf
 def test_a_trade_goes_through_end_to_end_over_sasl_ssl_and_https(secure_stack: Stack) -> None:
     s, t = secure_stack, trader()
     assert s.url.startswith("https://")
-    for role in ("sequencer", "worker", "connector", "api"):  # each signed in as itself
-        environ = Path(f"/proc/{s.running.processes.procs[role].pid}/environ").read_bytes()
-        assert f"BROKERAGE_KAFKA_USERNAME={role}".encode() in environ.split(b"\0")
-        assert not any(v.startswith(b"BROKERAGE_KAFKA_PASSWORD=") for v in environ.split(b"\0"))
+    procs = s.running.processes.procs
+    for role in ("sequencer", "worker", "connector", "api", "sink"):  # each signed in as itself
+        if role not in procs:  # the sink: only where PostgreSQL is installed
+            continue
+        environ = _environ(procs[role].pid)
+        assert f"BROKERAGE_KAFKA_USERNAME={role}" in environ, role
+        assert not any(v.startswith("BROKERAGE_KAFKA_PASSWORD=") for v in environ)
+    # The exchange simulator, a stand-in for a remote venue, has no Kafka identity at all.
+    assert not any(v.startswith(("BROKERAGE_KAFKA_USERNAME=", "BROKERAGE_KAFKA_CREDENTIALS"))
+                   for v in _environ(procs["exchange-sim"].pid))
     assert s.deposit(t, amount="5000.00").status_code == 201
     r = buy(s, t, "AAPL", 10, "191.00")
     assert r.status_code == 201, r.text
@@ -153,3 +186,44 @@ def test_a_trade_goes_through_end_to_end_over_sasl_ssl_and_https(secure_stack: S
     rd, bootstrap = refdata.load(), s.settings.kafka_bootstrap_servers
     until(lambda: not verify(bootstrap, s.settings, rd).violations,
           "the verifier to pass over SASL_SSL", timeout=60, every=1)
+    if "sink" in procs:  # the sink read the input log under its own ACL and committed
+        group, inputs = f"{s.settings.app_id}-sink-postgres", s.settings.topic_inputs
+        c = consumer(bootstrap, group)
+        try:
+            until(lambda: any(tp.offset > 0 for tp in c.committed(
+                [TopicPartition(inputs, p) for p in range(s.settings.partitions)], timeout=10)),
+                "the sink to commit its reading of the input log", timeout=60, every=1)
+        finally:
+            c.close()
+
+
+def _environ(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace").split("\0")
+
+
+def test_bench_smoke_on_the_secure_broker(secure_broker: BrokerInfo, tmp_path: Path) -> None:
+    info, out = secure_broker, tmp_path / "results"
+    client_env = brokerconf.security_dir(info.data_dir) / "client.env"
+    env = {**os.environ, **dict(line.split("=", 1) for line in
+                                client_env.read_text().splitlines() if line)}
+    assert env["BROKERAGE_KAFKA_USERNAME"] == "admin"  # the bench itself; its clients: bench
+    done = subprocess.run(
+        [sys.executable, "-m", "brokerage.cli", "bench", "--smoke", "--skip-postgres",
+         "--bootstrap", info.bootstrap, "--out", str(out)],
+        capture_output=True, text=True, timeout=280, env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    (folder,) = out.iterdir()
+    doc = json.loads((folder / "result.json").read_text())
+    assert missing(doc) == [] and doc["machine"]["kafka_security"] == "SASL_SSL"
+    for run in ("ours", "ceiling"):
+        for phase in doc[run]["phases"]:
+            assert phase["requests"] > 0 and phase["unanswered"] == 0, (run, phase["name"])
+    assert "| ours | closed loop |" in (folder / "result.md").read_text()
+    # The run's topics were granted to `bench` alone: its own clients signed in as bench.
+    admin = admin_client(info.bootstrap)  # kept: its futures die with it
+    found = admin.describe_acls(AclBindingFilter(
+        ResourceType.TOPIC, None, ResourcePatternType.ANY, "User:bench", None,
+        AclOperation.ANY, AclPermissionType.ANY)).result(timeout=30)
+    names = {b.name for b in found}
+    assert any(n.endswith("-requests") and n.startswith("bench-") for n in names), names
+    assert any(n.startswith("bench-raw-") and n.endswith("-out") for n in names), names

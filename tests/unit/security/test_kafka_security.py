@@ -43,7 +43,7 @@ def test_only_the_connector_writes_executions() -> None:
 def test_the_api_produces_requests_and_reads_what_it_serves() -> None:
     assert writes("api") == {S.topic_requests}
     reads = {name for kind, name, op in allowed("api") if kind == "TOPIC" and op == "READ"}
-    assert reads == {S.topic_responses, S.topic_executions, S.topic_api_keys}
+    assert reads == {S.topic_responses, S.topic_executions, S.topic_requests, S.topic_api_keys}
     assert ("GROUP", "api-", "READ") in allowed("api")
 
 
@@ -118,7 +118,10 @@ def test_each_child_service_signs_in_as_itself(tmp_path: Path) -> None:
         child = clientconf.service_env(env, command, s)
         assert child["BROKERAGE_KAFKA_USERNAME"] == user
         assert "BROKERAGE_KAFKA_PASSWORD" not in child  # never the parent's password
-    assert clientconf.service_env(env, "exchange-sim", s) == env
+    # The exchange simulator (no Kafka client) gets no Kafka identity at all.
+    sim = clientconf.service_env({**env, "BROKERAGE_KAFKA_CREDENTIALS_FILE": "c.json",
+                                  "BROKERAGE_KAFKA_SSL_CAFILE": "ca.pem"}, "exchange-sim", s)
+    assert sim == {"BROKERAGE_KAFKA_SSL_CAFILE": "ca.pem"}
     assert clientconf.service_env(env, "worker", Settings()) == env
 
 
