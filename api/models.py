@@ -38,6 +38,7 @@ class AmendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     quantity: int | None = Field(default=None, gt=0, lt=10**12)
     limit_price: Decimal | None = Field(default=None, gt=0, lt=10**10)
+    time_in_force: TimeInForce | None = None  # DAY <-> GTC only (INVALID_TIME_IN_FORCE)
     client_request_id: str | None = Field(default=None, pattern=ID)
 
 

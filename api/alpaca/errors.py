@@ -48,6 +48,12 @@ def not_found(message: str = "order not found") -> AlpacaError:
     return AlpacaError(404, NOT_FOUND, message)
 
 
+def replaced(by: str) -> AlpacaError:
+    """A replace or cancel naming an order a replace superseded: only its successor is open."""
+    return AlpacaError(422, UNPROCESSABLE, f"order is replaced: change the order that "
+                       f"replaced it ({by})")
+
+
 def for_reject(reason: str, message: str) -> AlpacaError:
     """The Alpaca answer to one of our reject reasons (README: Reject reasons)."""
     if reason == R.INSUFFICIENT_FUNDS:

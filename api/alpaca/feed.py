@@ -7,6 +7,12 @@ for their report from the executions topic (written before the worker even saw i
 normally is already here); the trader's later updates wait behind them, so order holds. If
 the report does not come within `wait_ms` (read before this API started), the event is
 inferred from the trade's previous status.
+
+A NEW refused by the rules (e.g. insufficient buying power) booked nothing: its response
+says only that, so its `rejected` update is built from the request itself, read from the
+requests topic (written before the response). It waits for that request like an update for
+its report; a refusal whose request is not in sight by then (sent before this API started)
+is skipped, as are refused amends, cancels and wallet requests (the HTTP answer said it).
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
+
+from brokerage.domain.requests import trade_id_for
+
+from .shapes import unbooked
 
 WAIT_MS = 3000
 MEMORY = 100_000  # exec types, event ids and statuses remembered (each bounded)
@@ -35,14 +45,23 @@ class Update:
     last_price: int  # minor units
     exec_id: str | None
     at_ms: int
+    order_id: str | None = None  # the live exchange order it is about, when known
+    request_id: str | None = None  # a response's request
+    order: dict[str, Any] | None = None  # a trade-like order never booked (a refused NEW)
 
 
 def needs_report(rec: dict[str, Any]) -> bool:
     return (rec["kind"] == "UPDATE" and not rec["last_qty"] and rec["status"] not in FINAL)
 
 
+def refused(rec: dict[str, Any]) -> bool:
+    """A refusal that may be a NEW's; a reused request id names a trade that exists."""
+    return (rec["kind"] == "RESPONSE" and not rec["accepted"]
+            and rec["reason"] != "DUPLICATE_REQUEST")
+
+
 def event_for(rec: dict[str, Any], exec_type: str | None, prior: str | None) -> str | None:
-    if rec["kind"] == "RESPONSE":  # refusals were the HTTP caller's answer; no event
+    if rec["kind"] == "RESPONSE":  # refused NEWs are `rejected` (Feed._update)
         return PENDING.get(rec["status"] or "") if rec["accepted"] else None
     if rec["last_qty"]:
         return "fill" if rec["status"] == "FILLED" else "partial_fill"
@@ -69,13 +88,20 @@ class Feed:
         self._exec_types = _Bounded()
         self._seen = _Bounded()  # event ids: a redelivered event is streamed once
         self._prior = _Bounded()  # trade id -> last status streamed
+        self._orders = _Bounded()  # trade id -> its live exchange order, as last reported
+        self._requests = _Bounded()  # (trader, request id) -> a NEW's body, or None
         self._queues: dict[str, deque[tuple[dict[str, Any], int, int]]] = {}
 
     def execution(self, exec_id: str, exec_type: str) -> None:
         self._exec_types.put(exec_id, exec_type)
 
+    def request(self, rec: dict[str, Any]) -> None:
+        kind, body = rec["body"]
+        new = body if kind.endswith("NewTrade") else None
+        self._requests.put(f"{rec['trader_id']}\0{rec['request_id']}", new)
+
     def event(self, rec: dict[str, Any], at_ms: int, now_ms: int) -> None:
-        if rec["event_id"] in self._seen or not rec.get("trade_id"):
+        if rec["event_id"] in self._seen or not (rec.get("trade_id") or refused(rec)):
             return
         self._seen.put(rec["event_id"], None)
         q = self._queues.setdefault(rec["trader_id"], deque())
@@ -89,7 +115,10 @@ class Feed:
                 rec, at_ms, deadline = q[0]
                 exec_id = rec["event_id"][5:] if rec["kind"] == "UPDATE" else None
                 exec_type = self._exec_types.get(exec_id) if exec_id else None
-                if needs_report(rec) and exec_type is None and now_ms < deadline:
+                asked = f"{trader}\0{rec['request_id']}"
+                if now_ms < deadline and (
+                        (needs_report(rec) and exec_type is None)
+                        or (refused(rec) and asked not in self._requests)):
                     break
                 q.popleft()
                 update = self._update(rec, at_ms, exec_id, exec_type)
@@ -101,11 +130,29 @@ class Feed:
 
     def _update(self, rec: dict[str, Any], at_ms: int, exec_id: str | None,
                 exec_type: str | None) -> Update | None:
+        if refused(rec):
+            return self._rejected(rec, at_ms)
         trade_id, status = rec["trade_id"], rec["status"]
         event = event_for(rec, exec_type, self._prior.get(trade_id))
         if event is None:
             return None
         self._prior.put(trade_id, status)
-        cum_qty = rec["cum_qty"] if rec["kind"] == "UPDATE" else None
-        return Update(rec["trader_id"], trade_id, event, status, cum_qty, rec["last_qty"],
-                      rec["last_price"], exec_id, at_ms)
+        if rec.get("order_id"):
+            self._orders.put(trade_id, rec["order_id"])
+        update = rec["kind"] == "UPDATE"
+        return Update(rec["trader_id"], trade_id, event, status,
+                      rec["cum_qty"] if update else None, rec["last_qty"], rec["last_price"],
+                      exec_id, at_ms, self._orders.get(trade_id),
+                      None if update else rec["request_id"])
+
+    def _rejected(self, rec: dict[str, Any], at_ms: int) -> Update | None:
+        trader, request_id = rec["trader_id"], rec["request_id"]
+        new = self._requests.get(f"{trader}\0{request_id}")
+        if new is None:  # not a NEW, or its request was not seen
+            return None
+        trade_id = trade_id_for(trader, request_id)
+        order = unbooked(trade_id, request_id, at_ms, new["symbol"], new["quantity"],
+                         new["order_type"], new["side"], new["time_in_force"],
+                         new["limit_price"], "REJECTED")
+        return Update(trader, trade_id, "rejected", "REJECTED", 0, 0, 0, None, at_ms,
+                      request_id=request_id, order=order)

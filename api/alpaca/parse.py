@@ -110,17 +110,15 @@ def new_trade(data: dict[str, Any], trader_id: str) -> ev.NewTrade:
     )
 
 
-def amend_trade(data: dict[str, Any], trader_id: str, trade: dict[str, Any]) -> ev.AmendTrade:
-    """A replace. Our amend changes quantity and limit price only, so a time in force other
-    than the order's is refused rather than ignored."""
+def amend_trade(data: dict[str, Any], trader_id: str, order: dict[str, Any]) -> ev.AmendTrade:
+    """A replace: our amend of the order's trade. qty, limit_price and time_in_force; the
+    rules decide which time in force may change (DAY <-> GTC) and refuse the rest."""
     for name in ("stop_price", "trail"):
         if data.get(name) is not None:
             raise invalid(f"{name} is not supported")
-    tif = data.get("time_in_force")
-    if tif is not None and _tif(tif).value != trade["time_in_force"]:
-        raise invalid("time_in_force cannot be changed by a replace")
-    new_qty, limit = data.get("qty"), data.get("limit_price")
+    tif, new_qty, limit = data.get("time_in_force"), data.get("qty"), data.get("limit_price")
     return ev.AmendTrade(
-        client_order_id(data.get("client_order_id")), trader_id, trade["trade_id"],
+        client_order_id(data.get("client_order_id")), trader_id, order["trade_id"],
         None if new_qty is None else qty(new_qty), None if limit is None else price(limit),
+        time_in_force=None if tif is None else _tif(tif),
     )

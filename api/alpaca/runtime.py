@@ -25,7 +25,8 @@ class Alpaca:
                                 settings.partitions)
         keys = KeyStore(bootstrap, settings.topic_api_keys)
         await asyncio.to_thread(keys.start)
-        updates = TradeUpdates(bootstrap, settings.topic_responses, settings.topic_executions)
+        updates = TradeUpdates(bootstrap, settings.topic_responses, settings.topic_executions,
+                               settings.topic_requests)
         await asyncio.to_thread(updates.start, asyncio.get_running_loop())
         return cls(keys, updates, rd.load(settings.refdata_path))
 

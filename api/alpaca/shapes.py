@@ -17,7 +17,8 @@ from brokerage.domain.types import TERMINAL, TradeStatus
 
 NAMESPACE = uuid.UUID("5f0c2d4e-8a51-4c1e-9b7d-3e6f1a2b9c70")
 
-STATUS = {s: s.value.lower() for s in TradeStatus}  # the names are Alpaca's, in capitals
+# The names are Alpaca's, in capitals; REPLACED is a superseded version (api/alpaca/versions).
+STATUS = {s.value: s.value.lower() for s in TradeStatus} | {"REPLACED": "replaced"}
 TERMINAL_STATUSES = frozenset(s.value for s in TERMINAL)
 STAMPS = {"FILLED": "filled_at", "CANCELED": "canceled_at", "EXPIRED": "expired_at",
           "REJECTED": "failed_at"}
@@ -60,6 +61,18 @@ def find(state: dict[str, Any] | None, order_id: str) -> dict[str, Any] | None:
     return None
 
 
+def unbooked(trade_id: str, request_id: str, at_ms: int, symbol: str, quantity: int,
+             order_type: str, side: str, time_in_force: str, limit_price: int | None,
+             status: str) -> dict[str, Any]:
+    """A trade-like order for a NEW the trader's state does not hold (not yet booked, or
+    refused), for `order_json`."""
+    return {"trade_id": trade_id, "request_id": request_id, "created_ms": at_ms,
+            "updated_ms": at_ms, "symbol": symbol, "quantity": quantity, "cum_qty": 0,
+            "cum_notional": 0, "order_type": order_type, "side": side,
+            "time_in_force": time_in_force, "limit_price": limit_price, "status": status,
+            "fills": [], "history": [{"at_ms": at_ms, "status": status, "cause": request_id}]}
+
+
 def order_json(t: dict[str, Any], status: str | None = None, cum_qty: int | None = None,
                at_ms: int | None = None) -> dict[str, Any]:
     """An Alpaca order. `status`, `cum_qty` and `at_ms` give it as of a past update (the
@@ -67,15 +80,17 @@ def order_json(t: dict[str, Any], status: str | None = None, cum_qty: int | None
     status = status or t["status"]
     filled_qty, notional = t["cum_qty"], t["cum_notional"]
     if cum_qty is not None and cum_qty != filled_qty:
-        filled_qty, notional = cum_qty, _notional_up_to(t["fills"], cum_qty)
+        filled_qty, notional = cum_qty, notional_up_to(t["fills"], cum_qty)
+    replaced_ms = t.get("replaced_ms")
     order = {
-        "id": order_uuid(t["trade_id"]),
+        "id": t.get("id") or order_uuid(t["trade_id"]),
         "client_order_id": t["request_id"],
         "created_at": rfc3339(t["created_ms"]),
         "updated_at": rfc3339(at_ms if at_ms is not None else t["updated_ms"]),
         "submitted_at": rfc3339(t["created_ms"]),
         "filled_at": None, "expired_at": None, "canceled_at": None, "failed_at": None,
-        "replaced_at": None, "replaced_by": None, "replaces": None, "expires_at": None,
+        "replaced_at": None if replaced_ms is None else rfc3339(replaced_ms),
+        "replaced_by": t.get("replaced_by"), "replaces": t.get("replaces"), "expires_at": None,
         "asset_id": asset_uuid(t["symbol"]),
         "symbol": t["symbol"],
         "asset_class": "us_equity",
@@ -90,7 +105,7 @@ def order_json(t: dict[str, Any], status: str | None = None, cum_qty: int | None
         "time_in_force": t["time_in_force"].lower(),
         "limit_price": None if t["limit_price"] is None else from_minor(t["limit_price"]),
         "stop_price": None,
-        "status": STATUS[TradeStatus(status)],
+        "status": STATUS[status],
         "extended_hours": False,
         "legs": None,
         "trail_percent": None, "trail_price": None, "hwm": None,
@@ -103,7 +118,7 @@ def order_json(t: dict[str, Any], status: str | None = None, cum_qty: int | None
     return order
 
 
-def _notional_up_to(fills: list[dict[str, Any]], qty: int) -> int:
+def notional_up_to(fills: list[dict[str, Any]], qty: int) -> int:
     done = notional = 0
     for f in fills:
         if done + f["quantity"] > qty:

@@ -19,7 +19,7 @@ from api.auth import Principal
 from api.money import from_minor
 from api.tables import TableReader
 
-from . import shapes
+from . import shapes, versions
 from .feed import Update
 
 router = APIRouter()
@@ -51,13 +51,32 @@ async def _receive(ws: WebSocket) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def message(update: Update, state: dict[str, Any] | None) -> dict[str, Any] | None:
+def messages(update: Update, state: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The trade_updates frames for one update, each with the order as of it. A confirmed
+    replace is two, as Alpaca's: `replaced` (the old order, `replaced_by` the new one), then
+    `new` (the new order, `replaces` the old one)."""
+    if update.order is not None:  # a refused NEW: never booked, the update has its terms
+        return [_frame(update, update.event, update.order)]
     trade = shapes.find(state, update.trade_id)
     if trade is None:  # gone from the state's memory of closed trades
-        return None
+        return []
+    request = update.request_id if update.event == "pending_replace" else None
+    # As it was then: a version replaced since was not yet.
+    order = {**versions.as_of(trade, update.order_id, request), "replaced_by": None,
+             "replaced_ms": None}
+    if update.event != "replaced" or not order.get("replaces"):
+        return [_frame(update, update.event, order, update.status)]
+    old = next(o for o in versions.chain(trade) if o["id"] == order["replaces"])
+    old = {**old, "replaced_by": order["id"], "replaced_ms": update.at_ms,
+           "status": versions.REPLACED}
+    return [_frame(update, "replaced", old), _frame(update, "new", order, update.status)]
+
+
+def _frame(update: Update, event: str, order: dict[str, Any], status: str | None = None
+           ) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "event": update.event, "timestamp": shapes.rfc3339(update.at_ms),
-        "order": shapes.order_json(trade, update.status, update.cum_qty, update.at_ms)}
+        "event": event, "timestamp": shapes.rfc3339(update.at_ms),
+        "order": shapes.order_json(order, status, update.cum_qty, update.at_ms)}
     if update.exec_id is not None:
         data["execution_id"] = shapes.exec_uuid(update.exec_id)
     if update.last_qty:
@@ -86,7 +105,7 @@ async def _send_updates(ws: WebSocket, who: Principal, queue: asyncio.Queue[Upda
             return
         state = await _state(tables, who.trader_id)  # one read for the batch
         for update in batch:
-            if update is not None and (msg := message(update, state)) is not None:
+            for msg in messages(update, state) if update is not None else []:
                 await ws.send_text(json.dumps(msg))
 
 

@@ -1,8 +1,9 @@
 """Trade updates from Kafka to the stream's listeners, per trader, in order.
 
-A thread reads every partition of the responses and executions topics from where they
-were when this API started (no consumer group: each replica sees everything), runs them
-through the Feed, and hands each trader's updates to that trader's listening connections.
+A thread reads every partition of the responses, executions and requests topics (the last
+for the terms of a refused NEW) from where they were when this API started (no consumer
+group: each replica sees everything), runs them through the Feed, and hands each trader's
+updates to that trader's listening connections.
 A restarted API picks up from its start; a client that reconnects gets what follows.
 """
 
@@ -29,8 +30,8 @@ QUEUE_LIMIT = 10_000  # updates waiting for one slow connection before it is dro
 
 
 class TradeUpdates:
-    def __init__(self, bootstrap: str, responses: str, executions: str) -> None:
-        self._topics = (responses, executions)
+    def __init__(self, bootstrap: str, responses: str, executions: str, requests: str) -> None:
+        self._topics = (responses, executions, requests)
         self._consumer = consumer(bootstrap, f"api-stream-{uuid.uuid4().hex}",
                                   **{"enable.partition.eof": False})
         self._feed = Feed()
@@ -81,7 +82,7 @@ class TradeUpdates:
                 q.put_nowait(update)
 
     def _run(self) -> None:
-        responses, executions = self._topics
+        responses, executions, requests = self._topics
         while not self._stop.is_set():
             for msg in self._consumer.consume(200, timeout=0.05):
                 # Both topics are keyed by trader: nobody listening, nothing to decode (an
@@ -96,6 +97,8 @@ class TradeUpdates:
                     elif msg.topic() == responses:
                         rec = avro.decode("trade_event", msg.value() or b"")
                         self._feed.event(rec, msg.timestamp()[1], _now_ms())
+                    elif msg.topic() == requests:
+                        self._feed.request(avro.decode("trade_request", msg.value() or b""))
                 except avro.DecodeError as exc:
                     log.warning("undecodable %s message: %s", msg.topic(), exc)
             for update in self._feed.release(_now_ms()):

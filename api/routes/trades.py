@@ -53,7 +53,7 @@ async def amend_trade(trade_id: TradeId, body: AmendIn, ctx: Ctx, who: Caller,
     who.require_trader(trader_of(trade_id))
     rid = idempotency_key or body.client_request_id or uuid.uuid4().hex
     req = ev.AmendTrade(rid, trader_of(trade_id), trade_id, body.quantity,
-                        _price(body.limit_price))
+                        _price(body.limit_price), time_in_force=body.time_in_force)
     return await submit(ctx, req, trade_id, 200)
 
 

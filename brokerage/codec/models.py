@@ -57,7 +57,9 @@ def event_from_request_record(rec: dict[str, Any], key: bytes | None) -> ev.Requ
     if kind == "CancelTrade":
         return ev.CancelTrade(req, trader, body["trade_id"])
     if kind == "AmendTrade":
-        return ev.AmendTrade(req, trader, body["trade_id"], body["quantity"], body["limit_price"])
+        tif = _named(body.get("time_in_force"))  # absent from data written before it existed
+        return ev.AmendTrade(req, trader, body["trade_id"], body["quantity"], body["limit_price"],
+                             time_in_force=None if tif is None else TimeInForce(tif))
     if kind in ("Deposit", "Withdraw"):
         cls = ev.Deposit if kind == "Deposit" else ev.Withdraw
         return cls(req, trader, body["amount"], body["symbol"])
@@ -73,7 +75,8 @@ def request_to_record(r: ev.Request) -> dict[str, Any]:
             "time_in_force": r.time_in_force.value})
     elif isinstance(r, ev.AmendTrade):
         body = ("brokerage.v1.AmendTrade",
-                {"trade_id": r.trade_id, "quantity": r.quantity, "limit_price": r.limit_price})
+                {"trade_id": r.trade_id, "quantity": r.quantity, "limit_price": r.limit_price,
+                 "time_in_force": r.time_in_force and r.time_in_force.value})
     elif isinstance(r, ev.CancelTrade):
         body = ("brokerage.v1.CancelTrade", {"trade_id": r.trade_id})
     else:
@@ -94,6 +97,7 @@ def output_to_record(o: ev.Response | ev.TradeUpdate) -> dict[str, Any]:
         "event_id": f"exec:{o.exec_id}", "kind": "UPDATE", "trader_id": o.trader_id,
         "trade_id": o.trade_id, "status": o.status.value, "cum_qty": o.cum_qty,
         "last_qty": o.last_qty, "last_price": o.last_price, "fee": o.fee,
+        "order_id": o.order_id or None,
     }
 
 
@@ -104,6 +108,7 @@ def order_to_record(o: ev.OrderCommand) -> dict[str, Any]:
         "side": o.side.value, "quantity": o.quantity, "order_type": o.order_type.value,
         "time_in_force": o.time_in_force.value, "limit_price": o.limit_price,
         "target_order_id": o.target_order_id,
+        "new_time_in_force": o.new_time_in_force and o.new_time_in_force.value,
     }
 
 
@@ -112,7 +117,13 @@ def order_from_record(r: dict[str, Any]) -> ev.OrderCommand:
         OrderAction(r["action"]), r["order_id"], r["trade_id"], r["trader_id"], r["version"],
         r["symbol"], Side(r["side"]), r["quantity"], OrderType(r["order_type"]),
         TimeInForce(r["time_in_force"]), r["limit_price"], r["target_order_id"],
+        TimeInForce(tif) if (tif := _named(r.get("new_time_in_force"))) else None,
     )
+
+
+def _named(value: Any) -> Any:
+    """A union's enum branch comes back from the decoder as (full name, symbol)."""
+    return value[1] if isinstance(value, tuple) else value
 
 
 def execution_to_record(e: ev.ExecutionReport, seq: int = 0) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from brokerage.domain.state import (
     Position,
     ProcessedRequest,
     ShareTotals,
+    Superseded,
     Totals,
     Trade,
     TraderState,
@@ -28,9 +29,13 @@ _TRADE_ENUMS = {"side": Side, "order_type": OrderType, "time_in_force": TimeInFo
 
 
 def _trade_to(t: Trade) -> dict[str, Any]:
-    d = {f.name: getattr(t, f.name) for f in fields(Trade) if f.name not in ("fills", "history")}
-    for k in ("side", "order_type", "time_in_force", "status", "prior_status"):
+    d = {f.name: getattr(t, f.name) for f in fields(Trade)
+         if f.name not in ("fills", "history", "superseded")}
+    for k in ("side", "order_type", "time_in_force", "status", "prior_status",
+              "pending_time_in_force"):
         d[k] = d[k] and d[k].value
+    d["superseded"] = [{f.name: getattr(v, f.name) for f in fields(Superseded)}
+                       | {"time_in_force": v.time_in_force.value} for v in t.superseded]
     d["fills"] = [{"exec_id": f.exec_id, "quantity": f.quantity, "price": f.price, "fee": f.fee}
                   for f in t.fills]
     d["history"] = [{"at_ms": c.at_ms, "status": c.status.value, "cause": c.cause}
@@ -43,6 +48,10 @@ def _trade_from(d: dict[str, Any]) -> Trade:
     for k, enum in _TRADE_ENUMS.items():
         d[k] = enum(d[k])
     d["prior_status"] = d["prior_status"] and TradeStatus(d["prior_status"])
+    d["pending_time_in_force"] = d["pending_time_in_force"] and TimeInForce(
+        d["pending_time_in_force"])
+    d["superseded"] = tuple(Superseded(**(v | {"time_in_force": TimeInForce(v["time_in_force"])}))
+                            for v in d["superseded"])
     d["fills"] = tuple(Fill(**f) for f in d["fills"])
     d["history"] = tuple(Change(c["at_ms"], TradeStatus(c["status"]), c["cause"])
                          for c in d["history"])

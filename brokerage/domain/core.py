@@ -41,8 +41,12 @@ MAX_DAYS_REMEMBERED = 10
 
 
 def fingerprint(req: Request) -> str:
-    """The request's identity for idempotency: its body, not when it arrived."""
-    return hashlib.blake2b(repr(replace(req, at_ms=0)).encode(), digest_size=12).hexdigest()
+    """The request's identity for idempotency: its body, not when it arrived. An amend's
+    time in force is appended only when set: amends from before it existed keep theirs."""
+    body = repr(replace(req, at_ms=0))
+    if isinstance(req, AmendTrade) and req.time_in_force is not None:
+        body += f"+time_in_force={req.time_in_force.value}"
+    return hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
 
 
 def apply(state: TraderState, event: Event, refdata: RefData) -> tuple[TraderState, list[Output]]:
@@ -111,11 +115,13 @@ def _end_of_day(state: TraderState, event: EndOfDay) -> tuple[TraderState, list[
     for trade in list(new.trades.values()):
         if trade.time_in_force is TimeInForce.DAY and not trade.status.terminal:
             expired = replace(trade, status=TradeStatus.EXPIRED, prior_status=None,
-                              pending_qty=None, pending_price=None, change_request_id=None)
+                              pending_qty=None, pending_price=None, change_request_id=None,
+                              pending_time_in_force=None)
             new.trades[trade.trade_id] = rebalance(new, expired, 0).stamped(
                 event.at_ms, f"eod:{event.trading_day}")
             outputs.append(TradeUpdate(state.trader_id, trade.trade_id, TradeStatus.EXPIRED,
-                                       f"eod:{event.trading_day}", trade.cum_qty))
+                                       f"eod:{event.trading_day}", trade.cum_qty,
+                                       order_id=trade.order_id))
     _evict_closed(new)
     return new, outputs
 

@@ -39,6 +39,9 @@ class AmendTrade:
     quantity: int | None = None  # new total quantity
     limit_price: int | None = None
     at_ms: int = field(default=0, compare=False)  # input time (Kafka timestamp); not identity
+    # Kept out of repr: `core.fingerprint` appends it only when set, so amends booked before
+    # the field existed keep their fingerprint (a redelivery is still a retry).
+    time_in_force: TimeInForce | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,9 @@ class OrderCommand:
     time_in_force: TimeInForce
     limit_price: int | None  # for MARKET: the protection collar
     target_order_id: str | None = None  # CANCEL/REPLACE: the live order they refer to
+    # REPLACE only: set when the replace changes the time in force (time_in_force says the
+    # same); None keeps the exchange call exactly what it was before TIF changes existed.
+    new_time_in_force: TimeInForce | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +148,7 @@ class TradeUpdate:
     last_qty: int = 0
     last_price: int = 0
     fee: int = 0
+    order_id: str = ""  # the live exchange order after the update: names its version
 
 
 @dataclass(frozen=True, slots=True)

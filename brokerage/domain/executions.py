@@ -11,7 +11,7 @@ from .events import Anomaly, ExecutionReport, Output, TradeUpdate
 from .ledger import rebalance, settle_fill, target_block
 from .refdata import RefData
 from .requests import change_order_id
-from .state import Fill, Trade, TraderState
+from .state import MAX_HISTORY, Fill, Superseded, Trade, TraderState
 from .types import AnomalyReason, ExecType, OrderAction, Side, TradeStatus
 
 S = TradeStatus
@@ -27,7 +27,7 @@ def _working(trade: Trade) -> TradeStatus:
 def _settled(trade: Trade, status: TradeStatus) -> Trade:
     return replace(
         trade, status=status, prior_status=None, pending_qty=None, pending_price=None,
-        change_request_id=None,
+        pending_time_in_force=None, change_request_id=None,
     )
 
 
@@ -72,11 +72,23 @@ def _confirm(trade: Trade, rep: ExecutionReport) -> Trade | str:
             order_id=change_order_id(trade, OrderAction.REPLACE),
             block_price=trade.pending_price or trade.block_price,
             limit_price=trade.pending_price if trade.limit_price is not None else None,
+            time_in_force=trade.pending_time_in_force or trade.time_in_force,
+            superseded=(*trade.superseded, _version_of(trade, rep))[-MAX_HISTORY:],
         )
         return _settled(trade, S.FILLED if trade.remaining <= 0 else _working(trade))
     if trade.remaining <= 0:  # filled up to the old quantity while the replace was pending
         return _settled(trade, S.FILLED)
     return _settled(trade, trade.prior_status or _working(trade))
+
+
+def _version_of(trade: Trade, rep: ExecutionReport) -> Superseded:
+    """The version a confirmed replace ends, as it stood (for readers; no rule uses it)."""
+    last = trade.superseded[-1] if trade.superseded else None
+    made_by, made_ms = (last.replaced_by, last.replaced_ms) if last else (
+        trade.request_id, trade.created_ms)
+    return Superseded(trade.order_id, made_by, made_ms, trade.quantity, trade.limit_price,
+                      trade.time_in_force, trade.cum_qty, rep.at_ms,
+                      trade.change_request_id or "")
 
 
 def on_execution(state: TraderState, rep: ExecutionReport, refdata: RefData) -> list[Output]:
@@ -116,6 +128,6 @@ def on_execution(state: TraderState, rep: ExecutionReport, refdata: RefData) -> 
         TradeUpdate(
             rep.trader_id, trade.trade_id, trade.status, rep.exec_id, trade.cum_qty,
             rep.last_qty if rep.exec_type is ExecType.TRADE else 0,
-            rep.last_price if rep.exec_type is ExecType.TRADE else 0, fee,
+            rep.last_price if rep.exec_type is ExecType.TRADE else 0, fee, trade.order_id,
         )
     ]

@@ -52,6 +52,7 @@ def change_order_id(trade: Trade, action: OrderAction) -> str:
 def order_for(trade: Trade, trader_id: str) -> OrderCommand | None:
     """The exchange command a trade's pending status calls for (re-derivable after a crash)."""
     qty, price, target = trade.quantity, trade.block_price, None
+    tif, new_tif = trade.time_in_force, None
     if trade.status is TradeStatus.PENDING_NEW:
         action, version, order_id = OrderAction.NEW, trade.version, trade.order_id
     elif trade.status is TradeStatus.PENDING_CANCEL:
@@ -62,11 +63,13 @@ def order_for(trade: Trade, trader_id: str) -> OrderCommand | None:
         order_id = change_order_id(trade, action)
         qty = trade.pending_qty if trade.pending_qty is not None else trade.quantity
         price = trade.pending_price if trade.pending_price is not None else trade.block_price
+        new_tif = trade.pending_time_in_force
+        tif = new_tif or tif
     else:
         return None
     return OrderCommand(
         action, order_id, trade.trade_id, trader_id, version, trade.symbol, trade.side, qty,
-        trade.order_type, trade.time_in_force, price, target,
+        trade.order_type, tif, price, target, new_tif,
     )
 
 
@@ -117,6 +120,9 @@ def on_change(state: TraderState, req: AmendTrade | CancelTrade, refdata: RefDat
             trade, status=TradeStatus.PENDING_REPLACE, prior_status=trade.status,
             pending_qty=req.quantity if req.quantity is not None else trade.quantity,
             pending_price=req.limit_price if req.limit_price is not None else trade.block_price,
+            pending_time_in_force=(
+                req.time_in_force if req.time_in_force not in (None, trade.time_in_force)
+                else None),
         )
         target = target_block(trade, refdata)
         if problem := v.check_affordable(state, trade, target):

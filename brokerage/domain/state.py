@@ -15,7 +15,7 @@ from .types import OrderType, Side, TimeInForce, TradeStatus
 MAX_REMEMBERED_REQUESTS = 500
 MAX_REMEMBERED_EXECUTIONS = 2000
 MAX_CLOSED_TRADES = 50
-MAX_HISTORY = 16  # status changes kept per trade
+MAX_HISTORY = 16  # status changes (and replaced versions) kept per trade
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,22 @@ class Fill:
     quantity: int
     price: int
     fee: int
+
+
+@dataclass(frozen=True, slots=True)
+class Superseded:
+    """A version of a trade that a confirmed replace superseded: its terms and identity, so
+    readers (the Alpaca facade) can show the order as it was. No rule reads it."""
+
+    order_id: str  # its client order id at the exchange
+    request_id: str  # the request that made it (the new trade's, or an amend's)
+    created_ms: int
+    quantity: int
+    limit_price: int | None
+    time_in_force: TimeInForce
+    cum_qty: int  # filled when it was replaced
+    replaced_ms: int
+    replaced_by: str  # the amend's request id, which made the next version
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +79,8 @@ class Trade:
     created_ms: int = 0
     updated_ms: int = 0
     history: tuple[Change, ...] = ()
+    pending_time_in_force: TimeInForce | None = None  # the replace awaiting the exchange
+    superseded: tuple[Superseded, ...] = ()  # earlier versions, oldest first (bounded)
 
     def stamped(self, at_ms: int, cause: str) -> Trade:
         """This trade with its current status recorded in the history."""

@@ -22,6 +22,9 @@ class TimeInForce(StrEnum):
     FOK = "FOK"
 
 
+RESTING_TIFS = frozenset({TimeInForce.DAY, TimeInForce.GTC})  # may rest in the book
+
+
 class TradeStatus(StrEnum):
     PENDING_NEW = "PENDING_NEW"
     NEW = "NEW"
@@ -62,6 +65,7 @@ class RejectReason(StrEnum):
     CHANGE_PENDING = "CHANGE_PENDING"
     DUPLICATE_REQUEST = "DUPLICATE_REQUEST"
     TOO_MANY_OPEN_TRADES = "TOO_MANY_OPEN_TRADES"
+    INVALID_TIME_IN_FORCE = "INVALID_TIME_IN_FORCE"
     EXCHANGE_REJECTED = "EXCHANGE_REJECTED"
 
 

@@ -9,7 +9,7 @@ from .events import AmendTrade, Deposit, NewTrade, Withdraw
 from .ledger import available_for, held
 from .refdata import RefData
 from .state import Trade, TraderState
-from .types import OrderType, RejectReason, Side
+from .types import RESTING_TIFS, OrderType, RejectReason, Side, TimeInForce
 
 Problem = tuple[RejectReason, str] | None
 
@@ -86,8 +86,8 @@ def check_amend(req: AmendTrade, trade: Trade, refdata: RefData) -> Problem:
         return RejectReason.TRADE_NOT_OPEN, f"trade is {trade.status}"
     if trade.status.pending_change:
         return RejectReason.CHANGE_PENDING, "a cancel or amend is already pending"
-    if req.quantity is None and req.limit_price is None:
-        return RejectReason.MALFORMED, "an amend needs a quantity or a limit price"
+    if req.quantity is None and req.limit_price is None and req.time_in_force is None:
+        return RejectReason.MALFORMED, "an amend needs a quantity, a limit price or a time in force"
     qty = trade.quantity if req.quantity is None else req.quantity
     if problem := check_quantity(refdata, trade.symbol, qty):
         return problem
@@ -100,9 +100,28 @@ def check_amend(req: AmendTrade, trade: Trade, refdata: RefData) -> Problem:
         if problem := check_price(refdata, trade.symbol, req.limit_price):
             return problem
         price = req.limit_price
-    if qty == trade.quantity and price == trade.block_price:
+    tif = trade.time_in_force if req.time_in_force is None else req.time_in_force
+    if problem := check_tif_change(trade, tif):
+        return problem
+    if qty == trade.quantity and price == trade.block_price and tif == trade.time_in_force:
         return RejectReason.MALFORMED, "the amend changes nothing"
     return check_notional(refdata, qty, price)
+
+
+def check_tif_change(trade: Trade, tif: TimeInForce) -> Problem:
+    """Only a resting limit order changes its time in force, and only to another resting one
+    (DAY <-> GTC). An IOC/FOK or market order never rests, so there is nothing to change; and
+    a resting order made IOC/FOK would be a cancel in disguise (its remainder expires at once):
+    cancel it instead. The same refusal for every venue, so the rule lives here."""
+    if tif == trade.time_in_force:
+        return None
+    if trade.order_type is OrderType.MARKET:
+        return RejectReason.INVALID_TIME_IN_FORCE, "a market order's time in force cannot change"
+    if trade.time_in_force not in RESTING_TIFS or tif not in RESTING_TIFS:
+        return RejectReason.INVALID_TIME_IN_FORCE, (
+            f"time in force {trade.time_in_force} cannot become {tif}: only DAY and GTC "
+            "change into each other")
+    return None
 
 
 def check_wallet(req: Deposit | Withdraw, state: TraderState, refdata: RefData) -> Problem:

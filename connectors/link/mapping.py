@@ -25,9 +25,10 @@ def request_for(o: OrderCommand) -> tuple[str, str, dict[str, Any]]:
     target = o.target_order_id or f"{o.trade_id}:0"
     if o.action is OrderAction.CANCEL:
         return "POST", f"/orders/{target}/cancel", {"client_order_id": o.order_id}
-    return "POST", f"/orders/{target}/replace", {
-        "client_order_id": o.order_id, "quantity": o.quantity, "limit_price": o.limit_price,
-    }
+    body = {"client_order_id": o.order_id, "quantity": o.quantity, "limit_price": o.limit_price}
+    if o.new_time_in_force is not None:  # only then: a resent older replace stays identical
+        body["time_in_force"] = o.new_time_in_force.value
+    return "POST", f"/orders/{target}/replace", body
 
 
 def report_from(r: dict[str, Any]) -> ExecutionReport:

@@ -88,9 +88,10 @@ class Engine:
         return self.apply(Instr(CANCEL, client_order_id, orig=orig_client_order_id))
 
     def replace(self, orig_client_order_id: str, client_order_id: str,
-                quantity: int | None = None, limit_price: int | None = None) -> Answer:
+                quantity: int | None = None, limit_price: int | None = None,
+                time_in_force: str = "") -> Answer:
         return self.apply(Instr(REPLACE, client_order_id, orig=orig_client_order_id,
-                                quantity=quantity, limit_price=limit_price))
+                                quantity=quantity, limit_price=limit_price, tif=time_in_force))
 
     def end_of_day(self) -> Answer:
         return self.apply(Instr(EOD))
@@ -181,13 +182,16 @@ class Engine:
             self._report("REPLACE_REJECTED", o, i.id, i.orig, text=reason)
             return o, "REPLACE_REJECTED"
         book = self.books[o.symbol]
-        keep = price == o.price and qty <= o.quantity  # only a pure reduction keeps its place
+        tif = i.tif or o.tif
+        # Only a pure reduction keeps its place: a new price, more shares or another time in
+        # force is a new order in all but id, at the back of its level (or crossing at once).
+        keep = price == o.price and qty <= o.quantity and tif == o.tif
         if keep:
             book.reduce(o, o.quantity - qty)
         else:
             book.remove(o)
         self.orders[i.id] = o
-        o.clid, o.quantity, o.price = i.id, qty, price
+        o.clid, o.quantity, o.price, o.tif = i.id, qty, price, tif
         self._report("REPLACED", o, orig=i.orig)
         if not keep:
             self._execute(o)  # a new price may cross; else it joins the back of its level

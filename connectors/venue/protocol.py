@@ -106,5 +106,6 @@ def parse_cancel(orig: str, body: Any) -> Instr:
 
 def parse_replace(orig: str, body: Any) -> Instr:
     b = _obj(body)
-    return Instr(REPLACE, _str(b, "client_order_id"), orig=orig,
+    tif = _str(b, "time_in_force", TIFS) if b.get("time_in_force") is not None else ""
+    return Instr(REPLACE, _str(b, "client_order_id"), orig=orig, tif=tif,
                  quantity=_int(b, "quantity", False), limit_price=_int(b, "limit_price", False))

@@ -1,11 +1,15 @@
 """Scenario: alpaca-py 0.44.0's TradingClient and TradingStream, pointed at a real local stack
 (broker, sequencer, worker, exchange simulator with its market maker, connector, API), trade
 for two traders through /v2 with keys from `brokerage apikey create`: a limit buy partly
-filled by the market maker and completed by the other trader's sell; a resting order
-replaced, then canceled after the API was killed and restarted; a cancel-all; a duplicate
-client_order_id; an order beyond the buying power. We expect the SDK's orders, account and
-positions to agree with /v1, Alpaca's errors for the refusals, and each trader's stream to
-carry that trader's updates only, in order per order, also after the restart."""
+filled by the market maker and completed by the other trader's sell; a resting DAY order
+replaced by a GTC one with a new quantity and price, whose replacement is then canceled
+after the API was killed and restarted; a cancel-all; a duplicate client_order_id; an order
+beyond the buying power. We expect the SDK's orders, account and positions to agree with
+/v1; the replacement to be a new order (`replaces` the old one, which shows `replaced` and
+`replaced_by`) carrying the new time in force at the exchange and in /v1, and the old one to
+refuse further changes; Alpaca's errors for the refusals; and each trader's stream to carry
+that trader's updates only, in order per order, also after the restart, including a
+`rejected` update for the order refused at submit."""
 
 from __future__ import annotations
 
@@ -150,19 +154,37 @@ def test_alpaca_py_against_the_stack(alpaca_stack: tuple[Running, httpx.Client])
     order(bob, sold, status="filled")
     assert alice.get_order_by_client_id("a-1").id == o1.id
 
-    # A resting order, replaced; then the API is killed and restarted; then canceled.
+    # A resting DAY order, replaced by a GTC one (a new order, as Alpaca's replace makes);
+    # then the API is killed and restarted; then the replacement is canceled.
     o2 = alice.submit_order(LimitOrderRequest(
         symbol="AAPL", qty=10, side=OrderSide.BUY, time_in_force=TimeInForce.DAY,
         limit_price=150.00))
     order(alice, o2, status="new")
-    alice.replace_order_by_id(o2.id, ReplaceOrderRequest(qty=20, limit_price=151.00))
-    order(alice, o2, status="new", qty="20", limit_price="151.00")
+    o2b = alice.replace_order_by_id(o2.id, ReplaceOrderRequest(
+        qty=20, limit_price=151.00, time_in_force=TimeInForce.GTC, client_order_id="a-2b"))
+    assert o2b.id != o2.id and o2b.replaces == o2.id and o2b.client_order_id == "a-2b"
+    live = order(alice, o2b, status="new", qty="20", limit_price="151.00",
+                 time_in_force="gtc")
+    old = order(alice, o2, status="replaced")
+    assert (old.replaced_by, old.qty, _text(old.time_in_force)) == (o2b.id, "10", "day")
+    assert old.replaced_at is not None and live.replaces == o2.id
+    trade2 = http.get(f"/v1/trades/{trade_id_for(a, o2.client_order_id)}")
+    assert (trade2.json()["time_in_force"], trade2.json()["quantity"]) == ("GTC", 20)
+    at_exchange = httpx.get(f"{settings.exchange_url}/orders", params={"open": "true"}).json()
+    [resting] = [o for o in at_exchange["orders"]
+                 if o["client_order_id"].startswith(trade2.json()["trade_id"] + ":")]
+    assert (resting["time_in_force"], resting["quantity"], resting["limit_price"]) == (
+        "GTC", 20, 15_100)
+    stale = refused(lambda: alice.replace_order_by_id(o2.id, ReplaceOrderRequest(qty=30)))
+    assert (stale.status_code, stale.code) == (422, 42210000)
+    assert refused(lambda: alice.cancel_order_by_id(o2.id)).status_code == 422
     until(lambda: "replaced" in stream_a.events(o2), "the replaced update")
     running.processes.kill("api")  # SIGKILL
     running.processes.start("api")
     until(lambda: _up(http) and listeners(http) == 2, "the streams to reconnect", timeout=90)
-    alice.cancel_order_by_id(o2.id)
-    order(alice, o2, status="canceled")
+    alice.cancel_order_by_id(o2b.id)
+    order(alice, o2b, status="canceled")
+    assert _text(alice.get_order_by_id(o2.id).status) == "replaced"
 
     # Cancel all: one more resting order.
     o3 = alice.submit_order(LimitOrderRequest(
@@ -174,12 +196,12 @@ def test_alpaca_py_against_the_stack(alpaca_stack: tuple[Running, httpx.Client])
     order(alice, o3, status="canceled")
     assert alice.get_orders(GetOrdersRequest(status=QueryOrderStatus.OPEN)) == []
     assert {o.id for o in alice.get_orders(GetOrdersRequest(status=QueryOrderStatus.ALL))} == {
-        o1.id, o2.id, o3.id}
+        o1.id, o2.id, o2b.id, o3.id}
     oldest = alice.get_orders(GetOrdersRequest(status=QueryOrderStatus.CLOSED, limit=2,
                                                direction=Sort.ASC, symbols=["AAPL"]))
     assert [o.id for o in oldest] == [o1.id, o2.id]
     later = alice.get_orders(GetOrdersRequest(status=QueryOrderStatus.ALL, after=o2.created_at))
-    assert [o.id for o in later] == [o3.id]
+    assert [o.id for o in later] == [o3.id, o2b.id]  # newest first
     assert alice.get_orders(GetOrdersRequest(status=QueryOrderStatus.ALL, symbols=["MSFT"])) == []
 
     # Refusals, as Alpaca answers them.
@@ -190,7 +212,7 @@ def test_alpaca_py_against_the_stack(alpaca_stack: tuple[Running, httpx.Client])
         422, 40010001, "client_order_id must be unique")
     poor = refused(lambda: alice.submit_order(LimitOrderRequest(
         symbol="AAPL", qty=1000, side=OrderSide.BUY, time_in_force=TimeInForce.DAY,
-        limit_price=190.00)))
+        limit_price=190.00, client_order_id="a-poor")))
     assert (poor.status_code, poor.code, poor.message) == (
         403, 40310000, "insufficient buying power")
     assert refused(lambda: alice.get_order_by_id(sold.id)).status_code == 404  # not hers
@@ -214,10 +236,19 @@ def test_alpaca_py_against_the_stack(alpaca_stack: tuple[Running, httpx.Client])
     # The streams: each order's updates in order, and nobody else's.
     until(lambda: "canceled" in stream_a.events(o3), "the last update")
     assert stream_a.events(o1) == ["pending_new", "new", "partial_fill", "fill"]
-    assert stream_a.events(o2) == ["pending_new", "new", "pending_replace", "replaced",
-                                   "pending_cancel", "canceled"]
+    assert stream_a.events(o2) == ["pending_new", "new", "pending_replace", "replaced"]
+    assert stream_a.events(o2b) == ["new", "pending_cancel", "canceled"]
+    replaced = next(u for u in stream_a.updates if _text(u.event) == "replaced")
+    assert replaced.order.id == o2.id and replaced.order.replaced_by == o2b.id
     assert stream_a.events(o3) == ["pending_new", "new", "pending_cancel", "canceled"]
-    assert {u.order.id for u in stream_a.updates} == {o1.id, o2.id, o3.id}
+    # The order refused at submit arrives as `rejected`, with its terms.
+    until(lambda: [u for u in stream_a.updates if u.order.client_order_id == "a-poor"],
+          "the rejected update")
+    [poor_update] = [u for u in stream_a.updates if u.order.client_order_id == "a-poor"]
+    assert _text(poor_update.event) == "rejected" and poor_update.order.qty == "1000"
+    assert _text(poor_update.order.status) == "rejected"
+    assert {u.order.id for u in stream_a.updates} == {o1.id, o2.id, o2b.id, o3.id,
+                                                      poor_update.order.id}
     until(lambda: "fill" in stream_b.events(sold), "the seller's fill")
     assert {u.order.id for u in stream_b.updates} == {sold.id}
     for s in (stream_a, stream_b):

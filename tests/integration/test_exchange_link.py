@@ -1,6 +1,7 @@
 """Scenario: traders trade through the real exchange simulator, over the connector, on a real
-broker: resting orders, partial fills, amends up and down, a cancel of a partly filled order,
-and an exchange reject. NEWCO has no market maker, so the tests make their own liquidity.
+broker: resting orders, partial fills, amends up and down, an amend of the time in force
+(DAY to GTC, and a refused one to IOC), a cancel of a partly filled order, and an exchange
+reject. NEWCO has no market maker, so the tests make their own liquidity.
 We expect every status and wallet along the way to be exact."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from tests.integration.conftest import Stack, trader
-from tests.integration.helpers import buy, cash, sell, wait_status, wallet
+from tests.integration.helpers import buy, cash, sell, trade, until, wait_status, wallet
 
 pytestmark = pytest.mark.integration
 FEE_MIN = Decimal("1.00")
@@ -75,6 +76,25 @@ def test_amend_up_and_down(running_stack: Stack) -> None:
     r = s.http.patch(f"/v1/trades/{tid}", json={"quantity": 5000})
     assert r.status_code == 422 and r.json()["error"]["code"] == "INSUFFICIENT_FUNDS"
     assert wait_status(s, tid, "NEW")["quantity"] == 100
+
+
+def test_amend_the_time_in_force(running_stack: Stack) -> None:
+    """A DAY order made GTC: the exchange's order changes too, and IOC is refused."""
+    s = running_stack
+    b = seeded(s, cash_amount="10000.00")
+    tid = buy(s, b, "NEWCO", 100, "5.00").json()["trade_id"]
+    wait_status(s, tid, "NEW")
+    r = s.http.patch(f"/v1/trades/{tid}", json={"time_in_force": "GTC"})
+    assert r.status_code == 200, r.text
+    until(lambda: trade(s, tid)["time_in_force"] == "GTC", "the replace to be confirmed")
+    assert wait_status(s, tid, "NEW")["quantity"] == 100
+    open_ = httpx.get(f"{s.settings.exchange_url}/orders", params={"open": "true"}).json()
+    [mine] = [o for o in open_["orders"] if o["client_order_id"].startswith(tid + ":")]
+    assert (mine["client_order_id"], mine["time_in_force"]) == (f"{tid}:r1", "GTC")
+    assert cash(s, b)[1] == Decimal("500.00") + FEE_MIN  # the block is unchanged
+
+    r = s.http.patch(f"/v1/trades/{tid}", json={"time_in_force": "IOC"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "INVALID_TIME_IN_FORCE"
 
 
 def test_cancel_of_a_partly_filled_order(running_stack: Stack) -> None:

@@ -8,7 +8,7 @@ from alpaca.trading.models import TradeUpdate
 
 from api.alpaca import shapes
 from api.alpaca.feed import Feed, event_for
-from api.alpaca.stream import message
+from api.alpaca.stream import messages
 
 
 def update(trader: str, trade: str, status: str, exec_id: str, cum: int = 0, last: int = 0,
@@ -86,11 +86,11 @@ def test_the_message_is_the_sdks_trade_update_as_of_the_event() -> None:
     feed = Feed(wait_ms=0)
     feed.event(update("a", trade["trade_id"], "PARTIALLY_FILLED", "E1", 4, 4, 19000), 5, 0)
     [u] = feed.release(now_ms=0)
-    msg = message(u, {"trades": [trade]})
-    assert msg is not None and msg["stream"] == "trade_updates"
+    [msg] = messages(u, {"trades": [trade]})
+    assert msg["stream"] == "trade_updates"
     tu = TradeUpdate(**msg["data"])
     assert tu.event == "partial_fill" and (tu.qty, tu.price) == (4, 190.0)
     assert str(tu.order.id) == shapes.order_uuid(trade["trade_id"])
     assert tu.order.status.value == "partially_filled" and tu.order.filled_qty == "4"
     assert str(tu.execution_id) == shapes.exec_uuid("E1")
-    assert message(u, {"trades": []}) is None
+    assert messages(u, {"trades": []}) == []

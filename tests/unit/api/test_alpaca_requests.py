@@ -68,14 +68,18 @@ def test_malformed_bodies() -> None:
             parse.body(raw)
 
 
-def test_a_replace_changes_quantity_and_price_but_not_time_in_force() -> None:
+def test_a_replace_changes_quantity_price_and_time_in_force() -> None:
     trade = {"trade_id": "alice.0123456789abcdef", "time_in_force": "DAY"}
     data = parse.body(sent(ReplaceOrderRequest(qty=20, limit_price=151.0,
-                                               time_in_force=TimeInForce.DAY)))
+                                               time_in_force=TimeInForce.GTC,
+                                               client_order_id="mine-2")))
     req = parse.amend_trade(data, "alice", trade)
-    assert (req.trade_id, req.quantity, req.limit_price) == (trade["trade_id"], 20, 15100)
-    with pytest.raises(errors.AlpacaError, match="cannot be changed"):
-        parse.amend_trade({"time_in_force": "gtc"}, "alice", trade)
+    assert req == ev.AmendTrade("mine-2", "alice", trade["trade_id"], 20, 15100,
+                                time_in_force=Tif.GTC)
+    req = parse.amend_trade({"qty": 3}, "alice", trade)
+    assert (req.quantity, req.limit_price, req.time_in_force) == (3, None, None)
+    with pytest.raises(errors.AlpacaError, match="'opg' is not supported"):
+        parse.amend_trade({"time_in_force": "opg"}, "alice", trade)
 
 
 @pytest.mark.parametrize(("reason", "status", "code"), [
@@ -86,6 +90,7 @@ def test_a_replace_changes_quantity_and_price_but_not_time_in_force() -> None:
     (RejectReason.UNKNOWN_TRADE, 404, 40410000),
     (RejectReason.TRADE_NOT_OPEN, 422, 42210000),
     (RejectReason.DUPLICATE_REQUEST, 422, 40010001),
+    (RejectReason.INVALID_TIME_IN_FORCE, 422, 40010001),
 ])
 def test_reject_reasons_as_alpaca_errors(reason: RejectReason, status: int, code: int) -> None:
     e = errors.for_reject(reason.value, "why")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import fastavro
 import pytest
@@ -30,6 +31,7 @@ REQUESTS: list[ev.Request] = [
     ev.NewTrade("r2", "alice", Side.SELL, "MSFT", 5, OrderType.MARKET, None, TimeInForce.IOC),
     ev.AmendTrade("r3", "alice", "alice.00ff", 20, None),
     ev.AmendTrade("r4", "alice", "alice.00ff", None, 18_900),
+    ev.AmendTrade("r4t", "alice", "alice.00ff", None, None, time_in_force=TimeInForce.GTC),
     ev.CancelTrade("r5", "alice", "alice.00ff"),
     ev.Deposit("r6", "alice", 100_000),
     ev.Withdraw("r7", "alice", 3, "AAPL"),
@@ -47,12 +49,16 @@ def test_order_execution_and_event_round_trip() -> None:
                             30, OrderType.LIMIT, TimeInForce.DAY, 19_050)
     assert order_from_record(avro.decode("order", avro.encode("order", order_to_record(order)))) \
         == order
+    gtc = replace(order, time_in_force=TimeInForce.GTC, new_time_in_force=TimeInForce.GTC)
+    assert order_from_record(avro.decode("order", avro.encode("order", order_to_record(gtc)))) \
+        == gtc
     rep = ev.ExecutionReport("x1", "alice", "t.1", ExecType.TRADE, 2, 7, 19_000, "fill")
     rec = avro.decode("execution_report", avro.encode("execution_report",
                                                       execution_to_record(rep, 42)))
     assert execution_from_record(rec) == rep and rec["seq"] == 42
     for out in (ev.Response("r1", "alice", False, None, None, None, "no"),
-                ev.TradeUpdate("alice", "t.1", TradeStatus.FILLED, "x1", 10, 10, 19_000, 100)):
+                ev.TradeUpdate("alice", "t.1", TradeStatus.FILLED, "x1", 10, 10, 19_000, 100,
+                               "t.1:r2")):
         record = output_to_record(out)
         assert avro.decode("trade_event", avro.encode("trade_event", record)) | record == \
             avro.decode("trade_event", avro.encode("trade_event", record))

@@ -75,10 +75,17 @@ def test_shipped_schemas_are_compatible_with_every_release() -> None:
     assert check_all() == {name: [] for name in schemas.NAMES}
 
 
+def test_the_time_in_force_amend_is_released_as_v2() -> None:
+    """v2 of these four is the release that lets an amend change the time in force."""
+    for name in ("trade_request", "order", "trade_event", "trader_state"):
+        assert [p.name for p in released(HISTORY, name)] == ["v1.avsc", "v2.avsc"]
+        assert load(HISTORY / name / "v2.avsc") == schemas.load(name)
+
+
 def test_run_check_passes_on_the_shipped_schemas() -> None:
     lines: list[str] = []
     assert run_check(out=lines.append) == 0
-    assert "trade_request: backward ok, forward ok (vs v1)" in lines
+    assert "trade_request: backward ok, forward ok (vs v1, v2)" in lines
     assert lines[-1] == "all schemas compatible"
 
 
@@ -105,6 +112,13 @@ def test_incompatible_fixture_is_reported_both_ways() -> None:
         "the writer does not have it",
         "forward vs v1: TradeRequest.body[NewTrade].quantity: writer string cannot be read as "
         "long",
+    ] + [  # the same against v2, which changed only AmendTrade
+        "backward vs v2: TradeRequest.body[NewTrade].quantity: writer long cannot be read as "
+        "string",
+        "backward vs v2: TradeRequest.body[NewTrade].account: reader field has no default and "
+        "the writer does not have it",
+        "forward vs v2: TradeRequest.body[NewTrade].quantity: writer string cannot be read as "
+        "long",
     ]}
 
 
@@ -112,7 +126,7 @@ def test_incompatible_fixture_fails_the_command() -> None:
     lines: list[str] = []
     rc = run_check(lines.append, FIXTURES / "incompatible", HISTORY, ["trade_request"])
     assert rc == 1
-    assert lines[0] == "trade_request: backward FAILED, forward FAILED (vs v1)"
+    assert lines[0] == "trade_request: backward FAILED, forward FAILED (vs v1, v2)"
     assert any("quantity: writer string cannot be read as long" in line for line in lines)
 
 

@@ -176,6 +176,29 @@ def test_replace_up_or_to_a_new_price_loses_priority(qty: int, price: int) -> No
     assert [r.client_order_id for r in since(e, 0) if r.exec_type == "TRADE"] == ["t", "b:0"]
 
 
+def test_replace_to_another_time_in_force_loses_priority_and_keeps_it() -> None:
+    e = bare()
+    e.submit("a:0", "AAPL", "SELL", 10, 19_000)  # DAY
+    e.submit("b:0", "AAPL", "SELL", 10, 19_000)
+    assert e.replace("a:0", "a:r1", time_in_force="GTC")[1]["status"] == "NEW"
+    [a] = [o for o in e.open_orders() if o["client_order_id"] == "a:r1"]
+    assert (a["time_in_force"], a["quantity"], a["limit_price"]) == ("GTC", 10, 19_000)
+    e.submit("t", "AAPL", "BUY", 5, 19_000)
+    assert [r.client_order_id for r in since(e, 0) if r.exec_type == "TRADE"] == ["t", "b:0"]
+    assert e.end_of_day()[1] == {"expired": 1}  # b:0 (DAY) expires, a:r1 (GTC) stays
+    assert [o["client_order_id"] for o in e.open_orders()] == ["a:r1"]
+
+
+def test_replace_to_ioc_trades_what_crosses_and_expires_the_rest() -> None:
+    e = bare()
+    e.submit("s", "AAPL", "SELL", 4, 19_000)
+    e.submit("a:0", "AAPL", "BUY", 10, 18_000)
+    mark = e.seq
+    e.replace("a:0", "a:r1", 10, 19_000, "IOC")
+    assert [r[2] for r in since(e, mark)] == ["REPLACED", "TRADE", "TRADE", "EXPIRED"]
+    assert e.open_orders() == []
+
+
 def test_replace_reports_and_rejects() -> None:
     e = bare()
     e.submit("s", "AAPL", "SELL", 4, 19_000)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -117,6 +118,13 @@ def test_mapping() -> None:
                        "client_order_id": "al.1f:0", "last_qty": 5, "last_price": 18_990})
     assert (rep.trader_id, rep.trade_id, rep.last_qty, rep.exec_id) == ("al", "al.1f", 5, "E3")
     assert refusal_report(ORDER, "404").exec_type.value == "REPLACE_REJECTED"
+
+
+def test_a_replace_sends_the_time_in_force_only_when_it_changes() -> None:
+    changed = replace(ORDER, time_in_force=TimeInForce.GTC, new_time_in_force=TimeInForce.GTC)
+    assert request_for(changed)[2] == {"client_order_id": "al.1f:r2", "quantity": 20,
+                                       "limit_price": 19_000, "time_in_force": "GTC"}
+    assert "time_in_force" not in request_for(ORDER)[2]  # as before: a resend stays identical
 
 
 def test_differences_name_each_kind() -> None:

@@ -155,6 +155,21 @@ def test_reject_knob_and_end_of_day_over_http() -> None:
     run(go)
 
 
+def test_replace_changes_the_time_in_force_over_http() -> None:
+    async def go() -> None:
+        async with sim() as s, httpx.AsyncClient(base_url=s.url) as c:
+            await c.post("/orders", json=order("a:0"))
+            body = {"client_order_id": "a:r1", "time_in_force": "GTC"}
+            assert (await c.post("/orders/a:0/replace", json=body)).json()["status"] == "NEW"
+            [o] = (await c.get("/orders", params={"open": "true"})).json()["orders"]
+            assert (o["client_order_id"], o["time_in_force"]) == ("a:r1", "GTC")
+            bad = {"client_order_id": "a:r2", "time_in_force": "SOMETIMES"}
+            assert (await c.post("/orders/a:r1/replace", json=bad)).status_code == 400
+            assert (await c.post("/admin/end-of-day")).json() == {"expired": 0}
+
+    run(go)
+
+
 def test_journaled_venue_restarts_with_the_same_log(tmp_path: Path) -> None:
     snap = tmp_path / "venue.snap"
 

@@ -194,7 +194,7 @@ def test_partial_fills_are_recorded() -> None:
     first = book.report(tid, E.TRADE, 400, 18_990)
     second = book.report(tid, E.TRADE, 100, 19_000)
     assert first == TradeUpdate(T, tid, TradeStatus.PARTIALLY_FILLED, "x2", 400, 400, 18_990,
-                                fee(400 * 18_990))
+                                fee(400 * 18_990), f"{tid}:0")
     assert isinstance(second, TradeUpdate)
     assert (second.cum_qty, second.last_qty, second.last_price) == (500, 100, 19_000)
     assert second.fee == fee(400 * 18_990 + 100 * 19_000) - fee(400 * 18_990)

@@ -43,7 +43,7 @@ from brokerage.domain.events import (
     TradeUpdate,
     Withdraw,
 )
-from brokerage.domain.state import ShareTotals, Trade, TraderState
+from brokerage.domain.state import MAX_HISTORY, ShareTotals, Trade, TraderState
 from brokerage.domain.types import (
     AnomalyReason,
     ExecType,
@@ -233,6 +233,13 @@ class BrokerMachine(RuleBasedStateMachine):
         elif isinstance(req, AmendTrade):
             assert resp.status is TradeStatus.PENDING_REPLACE
             assert len(orders) == 1 and orders[0].action is OrderAction.REPLACE
+            old = before.trades[req.trade_id].time_in_force
+            wanted = req.time_in_force or old
+            assert orders[0].time_in_force is wanted
+            assert orders[0].new_time_in_force is (None if wanted is old else wanted)
+            assert new.trades[req.trade_id].pending_time_in_force is orders[0].new_time_in_force
+            if wanted is not old:  # only the resting ones change into each other
+                assert {old, wanted} == {TimeInForce.DAY, TimeInForce.GTC}
         elif isinstance(req, CancelTrade):
             assert resp.status is TradeStatus.PENDING_CANCEL
             assert len(orders) == 1 and orders[0].action is OrderAction.CANCEL
@@ -338,7 +345,7 @@ class BrokerMachine(RuleBasedStateMachine):
             inst = RD.instruments[trade.symbol]
             span = max(1, trade.block_price // 4 // inst.tick_minor)
             what = what or data.draw(
-                st.sampled_from(["both", "both", "qty", "price", "odd"]), label="what")
+                st.sampled_from(["both", "both", "qty", "price", "tif", "odd"]), label="what")
             # Nonzero steps: an amend that changes nothing is the "odd" case's business.
             lots = data.draw(st.sampled_from([1, -1, 1]), label="sign") * data.draw(
                 st.integers(1, 10), label="lots")
@@ -354,7 +361,14 @@ class BrokerMachine(RuleBasedStateMachine):
                     (None, None), (trade.quantity, trade.block_price), (trade.cum_qty, None),
                     (trade.quantity + 1, None), (None, trade.block_price + 1), (None, 0),
                 ]), label="odd amend")
-        self.apply(AmendTrade(self.next_id("R"), TRADER, trade_id, qty, price))
+        # Often none; otherwise mostly a legal change (DAY <-> GTC), sometimes not.
+        day, gtc = TimeInForce.DAY, TimeInForce.GTC
+        tif = data.draw(st.sampled_from([None, None, day, gtc, day, gtc, *TimeInForce]),
+                        label="tif")
+        if what == "tif" or (qty is None and price is None and tif is None and what != "odd"):
+            tif = data.draw(st.sampled_from(list(TimeInForce)), label="tif only")
+        self.apply(AmendTrade(self.next_id("R"), TRADER, trade_id, qty, price,
+                              time_in_force=tif))
 
     @precondition(lambda self: self.open_trades())
     @rule(data=st.data())
@@ -536,6 +550,23 @@ class BrokerMachine(RuleBasedStateMachine):
             again, _ = core.apply(self.state, event, RD)
             assert again is self.state or again == self.state, f"redelivered {event} changed it"
         assert state_to_bytes(self.state) == current, "a redelivery mutated the state"
+
+    @invariant()
+    def versions_are_consistent(self) -> None:
+        """A trade's remembered versions chain into its live one: each was replaced by the
+        next, and a time in force only ever changed between DAY and GTC."""
+        for t in self.state.trades.values():
+            assert len(t.superseded) == min(t.version, MAX_HISTORY)
+            chain = [v.order_id for v in t.superseded] + [t.order_id]
+            assert len(set(chain)) == len(chain)
+            tifs = {v.time_in_force for v in t.superseded} | {t.time_in_force}
+            assert len(tifs) == 1 or tifs <= {TimeInForce.DAY, TimeInForce.GTC}
+            for older, newer in zip(t.superseded, t.superseded[1:], strict=False):
+                assert (newer.request_id, newer.created_ms) == (older.replaced_by,
+                                                                older.replaced_ms)
+            if t.pending_time_in_force is not None:
+                assert t.status is TradeStatus.PENDING_REPLACE
+                assert t.pending_time_in_force is not t.time_in_force
 
     @invariant()
     def replay_is_identical(self) -> None:

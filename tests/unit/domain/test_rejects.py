@@ -218,6 +218,34 @@ def test_amend_price_of_a_market_order() -> None:
     book.refused(amend(tid, price=19_000), R.INVALID_PRICE)
 
 
+DAY, GTC, IOC, FOK = (TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK)
+
+
+@pytest.mark.parametrize(("placed", "order_type", "wanted", "reason"), [
+    (DAY, LIMIT, DAY, R.MALFORMED),  # the time in force it already has: nothing changes
+    (GTC, LIMIT, GTC, R.MALFORMED),
+    (DAY, LIMIT, IOC, R.INVALID_TIME_IN_FORCE),  # a resting order made IOC/FOK: cancel it
+    (GTC, LIMIT, FOK, R.INVALID_TIME_IN_FORCE),
+    (IOC, LIMIT, DAY, R.INVALID_TIME_IN_FORCE),  # IOC/FOK never rest
+    (FOK, LIMIT, GTC, R.INVALID_TIME_IN_FORCE),
+    (DAY, MARKET, GTC, R.INVALID_TIME_IN_FORCE),  # nor does a market order
+])
+def test_amend_time_in_force_refused(placed: TimeInForce, order_type: OrderType,
+                                     wanted: TimeInForce, reason: RejectReason) -> None:
+    book = Book(cash=10**7)
+    price = None if order_type is MARKET else 19_000
+    tid = book.place(order_type=order_type, price=price, tif=placed)
+    book.report(tid, ExecType.NEW)
+    book.refused(AmendTrade("a1", T, tid, time_in_force=wanted), reason)
+
+
+def test_amend_time_in_force_refused_with_a_quantity_too() -> None:
+    """A refused time in force refuses the whole amend, whatever else it asks."""
+    book, tid = working_buy()
+    book.refused(AmendTrade("a1", T, tid, 20, 19_100, time_in_force=IOC),
+                 R.INVALID_TIME_IN_FORCE)
+
+
 def test_amend_below_what_is_filled() -> None:
     book, tid = working_buy()
     book.report(tid, ExecType.TRADE, 4, 19_000)
@@ -375,6 +403,6 @@ def test_event_for_another_trader_is_a_programming_error() -> None:
 def test_every_reason_the_domain_gives_is_covered_here() -> None:
     tested = {c[2] for c in NEW_TRADE_CASES} | {c[2] for c in WALLET_CASES} | {
         R.MALFORMED, R.UNKNOWN_TRADE, R.TRADE_NOT_OPEN, R.CHANGE_PENDING, R.DUPLICATE_REQUEST,
-        R.TOO_MANY_OPEN_TRADES,
+        R.TOO_MANY_OPEN_TRADES, R.INVALID_TIME_IN_FORCE,
     }
     assert tested == set(RejectReason) - NOT_FROM_THE_DOMAIN

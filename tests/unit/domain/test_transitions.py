@@ -3,6 +3,7 @@ expected status, or an Anomaly with the state unchanged."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import pytest
@@ -17,6 +18,7 @@ from brokerage.domain.events import (
     Event,
     ExecutionReport,
     NewTrade,
+    OrderCommand,
     Output,
     Response,
     TradeUpdate,
@@ -25,7 +27,9 @@ from brokerage.domain.state import TraderState
 from brokerage.domain.types import (
     AnomalyReason,
     ExecType,
+    OrderAction,
     OrderType,
+    RejectReason,
     Side,
     TimeInForce,
     TradeStatus,
@@ -276,6 +280,76 @@ def test_replaced_bumps_the_version_and_the_order_id() -> None:
     assert new.order_id != old.order_id
 
 
+def amend_tif(book: Book, tid: str, tif: TimeInForce, qty: int | None = None) -> list[Output]:
+    book.n += 1
+    out = book.send(AmendTrade(f"t{book.n}", T, tid, qty, time_in_force=tif))
+    assert isinstance(out[0], Response) and out[0].accepted, out
+    return out
+
+
+def test_time_in_force_change_rides_the_replace_to_the_exchange() -> None:
+    book, tid = working()
+    [_, order] = amend_tif(book, tid, TimeInForce.GTC)
+    assert isinstance(order, OrderCommand) and order.action is OrderAction.REPLACE
+    assert (order.time_in_force, order.new_time_in_force) == (TimeInForce.GTC, TimeInForce.GTC)
+    assert (order.quantity, order.limit_price) == (10, PRICE)  # the rest is unchanged
+    pending = book.state.trades[tid]
+    assert (pending.time_in_force, pending.pending_time_in_force) == (
+        TimeInForce.DAY, TimeInForce.GTC)  # the old terms hold until the exchange confirms
+    update = book.do(tid, E.REPLACED)
+    done = book.state.trades[tid]
+    assert (done.time_in_force, done.pending_time_in_force, done.version) == (
+        TimeInForce.GTC, None, 1)
+    assert update.order_id == done.order_id == order.order_id
+    check_blocks(book.state)
+
+
+def test_a_refused_time_in_force_change_keeps_the_old_one() -> None:
+    book, tid = working()
+    amend_tif(book, tid, TimeInForce.GTC, qty=12)
+    book.do(tid, E.REPLACE_REJECTED)
+    t = book.state.trades[tid]
+    assert (t.time_in_force, t.pending_time_in_force, t.quantity) == (TimeInForce.DAY, None, 10)
+    check_blocks(book.state)
+
+
+def test_a_replace_that_keeps_the_time_in_force_says_so() -> None:
+    book, tid = working()
+    book.n += 1
+    out = book.send(AmendTrade(f"k{book.n}", T, tid, 12, time_in_force=TimeInForce.DAY))
+    order = out[1]
+    assert isinstance(order, OrderCommand)
+    assert (order.time_in_force, order.new_time_in_force) == (TimeInForce.DAY, None)
+    assert book.state.trades[tid].pending_time_in_force is None
+
+
+def test_replaced_versions_are_remembered_as_they_were() -> None:
+    book, tid = working()
+    book.do(tid, E.TRADE, 3, PRICE)
+    first = book.state.trades[tid]
+    amend_tif(book, tid, TimeInForce.GTC, qty=12)
+    book.do(tid, E.REPLACED)
+    amend_tif(book, tid, TimeInForce.DAY)
+    book.do(tid, E.REPLACED)
+    t = book.state.trades[tid]
+    v0, v1 = t.superseded
+    assert (v0.order_id, v0.request_id, v0.quantity, v0.time_in_force, v0.cum_qty) == (
+        first.order_id, first.request_id, 10, TimeInForce.DAY, 3)
+    assert (v1.order_id, v1.request_id, v1.quantity, v1.time_in_force) == (
+        f"{tid}:r1", v0.replaced_by, 12, TimeInForce.GTC)
+    assert (t.order_id, t.quantity, t.time_in_force, t.version) == (
+        f"{tid}:r2", 12, TimeInForce.DAY, 2)
+
+
+def test_a_redelivered_time_in_force_amend_is_a_retry_and_a_changed_one_is_not() -> None:
+    book, tid = working()
+    req = AmendTrade("same", T, tid, time_in_force=TimeInForce.GTC)
+    first = book.send(req)
+    assert book.send(req) == first  # the stored answer and the same command again
+    other = book.send(AmendTrade("same", T, tid))  # the same id, another body
+    assert isinstance(other[0], Response) and other[0].reason is RejectReason.DUPLICATE_REQUEST
+
+
 def test_cancel_refused_then_cancel_again() -> None:
     book, tid = working()
     book.change(tid)
@@ -306,3 +380,13 @@ def test_end_of_day_expires_open_day_trades_only() -> None:
     check_blocks(book.state)
     state = book.state
     assert book.send(EndOfDay(T, "2024-01-02")) == [] and book.state is state
+
+
+def test_an_amend_without_time_in_force_keeps_its_old_fingerprint() -> None:
+    """States remember amends booked before the field existed by this fingerprint: a
+    redelivery of one must still be recognised as a retry."""
+    legacy = ("AmendTrade(request_id='a1', trader_id='T1', trade_id='T1.00', quantity=5, "
+              "limit_price=None, at_ms=0)")
+    want = hashlib.blake2b(legacy.encode(), digest_size=12).hexdigest()
+    assert core.fingerprint(AmendTrade("a1", T, "T1.00", 5, at_ms=123)) == want
+    assert core.fingerprint(AmendTrade("a1", T, "T1.00", 5, time_in_force=TimeInForce.GTC)) != want
