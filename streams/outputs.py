@@ -30,7 +30,8 @@ class Outputs:
         self._failed: list[KafkaError] = []
         # Dead letters carry the original bytes (up to the topic's 1 MB cap) plus headers.
         self._prod = producer(bootstrap, **{"linger.ms": 1, "message.max.bytes": 1_200_000,
-                                            "queue.buffering.max.messages": 1_000_000})
+                                            "queue.buffering.max.messages": 1_000_000,
+                                            "delivery.report.only.error": True})
 
     def send(self, sends: Iterable[Send]) -> None:
         for s in sends:

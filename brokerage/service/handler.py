@@ -5,6 +5,7 @@ Kept free of Faust so it is unit tested without a broker; the agent only moves b
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from brokerage.domain.refdata import RefData
 from brokerage.domain.state import TraderState
 from brokerage.domain.types import RejectReason
 
+log = logging.getLogger("brokerage.worker")
 SRC_TOPIC, SRC_PARTITION = "src.topic", "src.partition"
 SRC_OFFSET, SRC_TIMESTAMP = "src.offset", "src.timestamp_ms"
 
@@ -163,6 +165,11 @@ def parse(src: Source, key: bytes | None, value: bytes) -> Event | Result:
                             RejectReason.MALFORMED, str(exc))
             sends.append(_send(resp))
         return Result(None, sends, "MALFORMED")
+    except Exception as exc:  # a decoder bug: park the input (replayable), never crash-loop
+        log.exception("undecodable input %s[%d]@%d", src.topic, src.partition, src.offset)
+        err = f"{type(exc).__name__}: {exc}"
+        return Result(None, [dead_letter(src, key, value, "DecodeError", err, "DECODER_ERROR")],
+                      "DECODER_ERROR")
     return replace(event, at_ms=src.timestamp_ms)
 
 

@@ -3,6 +3,8 @@ anything unusable goes to the dead-letter topic with its original bytes and a re
 
 from __future__ import annotations
 
+import pytest
+
 from brokerage.codec import avro
 from brokerage.codec.models import execution_to_record, request_to_record
 from brokerage.codec.state import state_from_bytes
@@ -72,3 +74,21 @@ def test_redelivered_request_changes_nothing_and_repeats_the_response() -> None:
     again = handle(REQ, b"alice", dep, first.state, RD)
     assert again.state == first.state  # the same value, written again to reach the changelog
     assert [s.value for s in again.sends] == [s.value for s in first.sends]
+
+
+def test_a_decoder_bug_parks_the_input_instead_of_crashing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unexpected error while decoding (a bug, not bad bytes) must not crash-loop the
+    worker: the input goes to the dead letters intact, to be replayed once fixed."""
+    from brokerage.service import handler as h
+
+    def broken(*_a: object) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(h, "decode_event", broken)
+    value = enc(ev.Deposit("d", "alice", 5))
+    r = h.handle(REQ, b"alice", value, None, RD)
+    assert r.state is None and r.kind == "DECODER_ERROR"
+    [dl] = r.sends
+    assert dl.to is Out.DEAD_LETTERS and dl.value == value
+    assert dict(dl.headers)["dlq.code"] == b"DECODER_ERROR"
