@@ -2,7 +2,7 @@
 
     brokerage trade buy --trader alice AAPL 10 --limit 191.00 [--tif DAY] [--key KEY]
     brokerage trade sell --trader alice AAPL 5 --market
-    brokerage trade amend TRADE_ID [--qty N] [--limit P]
+    brokerage trade amend TRADE_ID [--qty N] [--limit P] [--tif GTC]
     brokerage trade cancel TRADE_ID
     brokerage trade status TRADE_ID
     brokerage trade list --trader alice [--status NEW] [--symbol AAPL]
@@ -34,6 +34,7 @@ from brokerage.domain.types import TimeInForce, TradeStatus
 from . import tokens
 
 TOKEN_ENV = "BROKERAGE_API_TOKEN"
+TIFS = [x.value for x in TimeInForce]
 
 
 def _client(args: argparse.Namespace, s: Settings, trader_id: str) -> httpx.Client:
@@ -170,14 +171,18 @@ def new_trade(args: argparse.Namespace, s: Settings) -> int:
     return _done(args, r, show_trade)
 
 
+def amend_body(args: argparse.Namespace) -> dict[str, Any]:
+    """The PATCH /v1/trades/{id} body: only what was given. Any time in force goes through;
+    the rules, not the CLI, refuse what may not change (INVALID_TIME_IN_FORCE)."""
+    body = {k: v for k, v in (("quantity", args.qty), ("limit_price", args.limit),
+                              ("time_in_force", args.tif)) if v is not None}
+    if not body:
+        raise RuntimeError("trade amend: give --qty, --limit and/or --tif")
+    return body
+
+
 def amend(args: argparse.Namespace, s: Settings) -> int:
-    if args.qty is None and args.limit is None:
-        raise RuntimeError("trade amend: give --qty and/or --limit")
-    body: dict[str, Any] = {}
-    if args.qty is not None:
-        body["quantity"] = args.qty
-    if args.limit is not None:
-        body["limit_price"] = args.limit
+    body = amend_body(args)
     r = _call(args, s, trader_of(args.trade_id), "PATCH", f"/v1/trades/{args.trade_id}",
               json=body, headers=_idempotency(args))
     return _done(args, r, show_trade)
@@ -226,15 +231,18 @@ def add_parser(sub: Any) -> None:
         price = p.add_mutually_exclusive_group(required=True)
         price.add_argument("--limit", help="limit price, a decimal string like 191.00")
         price.add_argument("--market", action="store_true", help="a market order")
-        p.add_argument("--tif", default="DAY", choices=[x.value for x in TimeInForce],
-                       help="time in force (default DAY)")
+        p.add_argument("--tif", default="DAY", type=str.upper, choices=TIFS,
+                       help="time in force, any case (default DAY)")
         p.add_argument("--key", help="Idempotency-Key: a retry with the same key books once")
         p.set_defaults(fn=new_trade)
 
-    p = actions.add_parser("amend", parents=[common], help="change quantity and/or price")
+    p = actions.add_parser("amend", parents=[common],
+                           help="change quantity, price and/or time in force")
     p.add_argument("trade_id")
     p.add_argument("--qty", type=int, help="the new total quantity")
     p.add_argument("--limit", help="the new limit price")
+    p.add_argument("--tif", type=str.upper, choices=TIFS,
+                   help="the new time in force, any case (only DAY <-> GTC is accepted)")
     p.add_argument("--key", help="Idempotency-Key")
     p.set_defaults(fn=amend)
 

@@ -85,9 +85,10 @@ class ExchangeClient:
 
 
 def operation(method: str, path: str) -> str:
-    """A bounded label for a call: new, cancel, replace, open_orders, executions, other."""
+    """A bounded label for a call: batch, new, cancel, replace, open_orders, executions,
+    other."""
     if method == "POST":
-        if path == "/orders":
-            return "new"
+        if path in ("/orders", "/orders/batch"):
+            return "new" if path == "/orders" else "batch"
         return path.rsplit("/", 1)[-1] if path.endswith(("/cancel", "/replace")) else "other"
     return {"/orders": "open_orders", "/executions": "executions"}.get(path, "other")

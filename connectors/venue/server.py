@@ -18,6 +18,7 @@ from brokerage.domain import refdata as refdata_mod
 from brokerage.observability import trace
 from brokerage.observability.logs import EVENTS
 
+from .batch import execute_all, parse_items
 from .engine import Engine
 from .faults import Faults, Listener, parse_faults
 from .journal import Journal, restore
@@ -111,6 +112,11 @@ def make_app(venue: Venue, faults: Faults,
     async def replace(r: web.Request) -> web.Response:
         return await instruction(parse_replace(r.match_info["orig"], await body(r)))
 
+    async def batch(r: web.Request) -> web.Response:
+        results = await execute_all(venue, parse_items(await body(r)))
+        await faults.delay()
+        return _reply(200, {"results": results})
+
     async def orders(r: web.Request) -> web.Response:
         await faults.delay()
         return _reply(200, {"orders": eng.open_orders()})
@@ -157,6 +163,7 @@ def make_app(venue: Venue, faults: Faults,
     app = web.Application(middlewares=[observed])
     app.add_routes([
         web.post("/orders", guarded(new)),
+        web.post("/orders/batch", guarded(batch)),
         web.post("/orders/{orig}/cancel", guarded(cancel)),
         web.post("/orders/{orig}/replace", guarded(replace)),
         web.get("/orders", guarded(orders)),

@@ -107,7 +107,9 @@ def test_metrics_probes_and_traced_json_logs(running_stack: Stack, tmp_path: Pat
     # The connector: circuit closed, exchange round trips timed, its lag per partition.
     c = scrape(connector)
     assert series(c, "brokerage_connector_breaker_state") == 0
-    assert series(c, "brokerage_connector_exchange_round_trip_seconds_count", op="new") == 2
+    # Orders go in batches (one call per consumed batch): at least one call carried the two.
+    assert (series(c, "brokerage_connector_exchange_round_trip_seconds_count", op="batch")
+            or 0) >= 1
     assert series(c, "brokerage_connector_exchange_retries_total") is not None
     until(lambda: any(series(scrape(connector), "brokerage_consumer_lag_messages",
                              group=f"{cfg.app_id}-connector", topic=cfg.topic_orders,

@@ -1,10 +1,10 @@
 """Scenario: a trader uses the `brokerage trade` command line against a running stack (real
-broker, worker, exchange and API): buys with an idempotency key and retries it, amends,
-cancels, buys and sells at the market, reads the trade, the list and the wallet; then
-overreaches, uses someone else's token, a bad token and an API that is not there. We expect
-readable tables with the status, fills, fees and blocked amounts, the same trade for the
-retry, exit code 0 for what the API accepted and 1 with the error code and message for
-every reject or error."""
+broker, worker, exchange and API): buys with an idempotency key and retries it, amends (DAY
+to GTC; to IOC is refused), cancels, buys and sells at the market, reads the trade, the list
+and the wallet; then overreaches, uses someone else's token, a bad token and an API that is
+not there. We expect readable tables with the status, fills, fees and blocked amounts, the
+same trade for the retry, exit code 0 for what the API accepted and 1 with the error code
+and message for every reject or error."""
 
 from __future__ import annotations
 
@@ -59,11 +59,15 @@ def test_trade_cli_end_to_end(running_stack: Stack, capsys: pytest.CaptureFixtur
     assert "8999.00" in out and "1001.00" in out, out
 
     # Amend, then cancel: tables of the answers, then the settled status.
-    code, out, _ = run("amend", tid, "--qty", "20", "--limit", "99.00")
+    code, out, _ = run("amend", tid, "--qty", "20", "--limit", "99.00", "--tif", "gtc")
     assert code == 0 and f"trade {tid}" in out, out
-    until(lambda: (x := trade(s, tid))["status"] == "NEW" and x["quantity"] == 20, "the amend")
+    until(lambda: (x := trade(s, tid))["status"] == "NEW" and x["quantity"] == 20
+          and x["time_in_force"] == "GTC", "the amend")
     code, out, _ = run("status", tid)
     assert "0 of 20" in out and "99.00" in out and "1981.00" in out, out  # 1980 + 1.00 fee
+    assert "BUY 20 AAPL LIMIT GTC" in out, out
+    code, _, err = run("amend", tid, "--tif", "ioc")
+    assert code == 1 and "INVALID_TIME_IN_FORCE" in err, err
     code, out, _ = run("cancel", tid)
     assert code == 0 and f"trade {tid}" in out, out
     wait_status(s, tid, "CANCELED")
@@ -98,7 +102,7 @@ def test_trade_cli_end_to_end(running_stack: Stack, capsys: pytest.CaptureFixtur
     code, _, err = run("buy", "--trader", t, "AAPL", "1", "--limit", "1.001")
     assert code == 1 and "INVALID_PRICE" in err, err
     code, _, err = run("amend", tid)
-    assert code == 1 and "give --qty and/or --limit" in err, err
+    assert code == 1 and "give --qty, --limit and/or --tif" in err, err
     code, _, err = run("amend", tid, "--qty", "5")
     assert code == 1 and "TRADE_NOT_OPEN" in err, err
     other = issue(s.settings, trader())

@@ -214,6 +214,36 @@ def test_cancel_racing_its_order_through_the_journal_is_not_404(tmp_path: Path) 
     run(go)
 
 
+@pytest.mark.parametrize("journaled", [False, True])
+def test_a_batch_answers_each_item_as_its_single_call_would(tmp_path: Path,
+                                                           journaled: bool) -> None:
+    """In order: a new order, its cancel, a malformed item, a duplicate, a conflicting reuse
+    of an id, a cancel of an unknown order. Each answer is the single call's."""
+    async def go() -> None:
+        async with sim(tmp_path / "s" if journaled else None) as s, \
+                httpx.AsyncClient(base_url=s.url) as c:
+            items = [{"path": "/orders", "body": order("a:0")},
+                     {"path": "/orders/a:0/cancel", "body": {"client_order_id": "a:x"}},
+                     {"path": "/orders", "body": {"client_order_id": "b"}},
+                     {"path": "/orders", "body": order("a:0")},
+                     {"path": "/orders", "body": order("a:0", qty=6)},
+                     {"path": "/orders/zz/cancel", "body": {"client_order_id": "z:x"}},
+                     {"path": "/orders/a:0/delete", "body": {}}]
+            r = await c.post("/orders/batch", json={"instructions": items})
+            assert r.status_code == 200
+            got = [(x["status"], x["body"].get("status"), x["body"].get("duplicate"))
+                   for x in r.json()["results"]]
+            assert got == [(200, "NEW", False), (200, "CANCELED", False), (400, None, None),
+                           (200, "NEW", True), (409, None, None), (404, None, None),
+                           (400, None, None)]
+            reps = (await c.get("/executions", params={"after": 0})).json()["reports"]
+            assert [x["exec_type"] for x in reps] == ["NEW", "CANCELED"]
+            for bad in ({}, {"instructions": []}, {"instructions": [{}] * 1001}):
+                assert (await c.post("/orders/batch", json=bad)).status_code == 400
+
+    run(go)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
