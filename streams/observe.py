@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY
 
 from brokerage.config import Settings
 from brokerage.domain.events import Anomaly, OrderCommand, Response, TradeUpdate
+from brokerage.domain.types import RejectReason
 from brokerage.observability.logs import EVENTS
 from brokerage.observability.metrics import CONSUMER_LAG, REQUEST_TYPES
 from brokerage.service.handler import Result, StateCache
@@ -30,8 +31,11 @@ def record(result: Result) -> None:
         if isinstance(o, Response):
             outcome = "accepted" if o.accepted else "rejected"
             reason = o.reason.value if o.reason else ""
-            metrics.REQUESTS.labels(REQUEST_TYPES.get(result.kind, "other"), outcome,
-                                    reason).inc()
+            # A redelivered request's stored answer was counted the first time (a reused id
+            # with another body is a new request, refused DUPLICATE_REQUEST: it counts).
+            if not result.repeat or o.reason is RejectReason.DUPLICATE_REQUEST:
+                metrics.REQUESTS.labels(REQUEST_TYPES.get(result.kind, "other"), outcome,
+                                        reason).inc()
             log.info("request %s %s %s", o.request_id, outcome, reason,
                      extra={"request_id": o.request_id, "trade_id": o.trade_id})
         elif isinstance(o, TradeUpdate):

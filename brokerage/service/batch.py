@@ -44,11 +44,13 @@ class Batch:
             if key:
                 self._pending[key] = p
         new, outputs = core.apply(p.state, parsed, self.refdata)
+        repeat = new is p.state and not refused(outputs)
         if new is not p.state:
             p.state, p.write, p.changed = new, True, True
         elif not refused(outputs) and p.stored:
             p.write = True  # a redelivery: log the value again (see `handle`)
-        return Result(None, sends_for(src, key, value, outputs), type(parsed).__name__, outputs)
+        return Result(None, sends_for(src, key, value, outputs), type(parsed).__name__, outputs,
+                      repeat)
 
     def writes(self) -> dict[bytes, bytes]:
         """The table values to put, one per trader whose state must be (re)written."""

@@ -60,6 +60,7 @@ class Result:
     sends: list[Send]
     kind: str  # for metrics: the event class, or the dead-letter reason
     outputs: list[Output] = field(default_factory=list)  # what the rules said: metrics, logs
+    repeat: bool = False  # a redelivered input: the rules changed nothing, answers replayed
 
 
 def source_of(headers: Sequence[tuple[str, bytes]] | Mapping[str, bytes] | None, topic: str,
@@ -148,7 +149,8 @@ def handle(
         # writes are not rolled back), so write the value again to get it logged. Refused
         # exchange reports changed nothing and need no write.
         out = None if refused(outputs) else stored
-    return Result(out, sends_for(src, key, value, outputs), type(parsed).__name__, outputs)
+    return Result(out, sends_for(src, key, value, outputs), type(parsed).__name__, outputs,
+                  new is state and not refused(outputs))
 
 
 def parse(src: Source, key: bytes | None, value: bytes) -> Event | Result:

@@ -46,14 +46,19 @@ def inputs(seed: int) -> list[Input]:
     return out
 
 
+REPEATS: dict[str, list[bool]] = {"one": [], "batched": []}
+
+
 def one_by_one(items: list[Input]) -> tuple[list[Send], dict[bytes, bytes]]:
     table: dict[bytes, bytes] = {}
     sends: list[Send] = []
+    REPEATS["one"] = []
     for src, key, value in items:
         r = handle(src, key, value, table.get(key) if key else None, RD)
         if r.state is not None and key:
             table[key] = r.state
         sends += r.sends
+        REPEATS["one"].append(r.repeat)
     return sends, table
 
 
@@ -63,8 +68,11 @@ def batched(items: list[Input], cuts: set[int], cache: StateCache | None
     sends: list[Send] = []
     writes = 0
     batch = Batch(RD, cache)
+    REPEATS["batched"] = []
     for i, (src, key, value) in enumerate(items):
-        sends += batch.apply(src, key, value, table.get).sends
+        r = batch.apply(src, key, value, table.get)
+        sends += r.sends
+        REPEATS["batched"].append(r.repeat)
         if i in cuts or i == len(items) - 1:
             done = batch.writes()
             writes += len(done)
@@ -90,5 +98,6 @@ def test_batches_send_and_store_exactly_what_single_events_do(seed: int, every: 
     got_sends, got_table, writes = batched(items, cuts, StateCache() if cached else None)
     assert comparable(got_sends) == comparable(want_sends)
     assert got_table == want_table
+    assert REPEATS["batched"] == REPEATS["one"] and any(REPEATS["one"])  # the redeliveries
     traders = {k for _, k, _ in items if k}
     assert writes <= min(len(items), (len(cuts) + 1) * len(traders))

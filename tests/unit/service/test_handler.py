@@ -10,7 +10,7 @@ from brokerage.codec.models import execution_to_record, request_to_record
 from brokerage.codec.state import state_from_bytes
 from brokerage.domain import events as ev
 from brokerage.domain import refdata
-from brokerage.domain.types import ExecType, OrderType, Side
+from brokerage.domain.types import ExecType, OrderType, RejectReason, Side
 from brokerage.service.handler import Out, Source, handle
 
 RD = refdata.load()
@@ -74,6 +74,15 @@ def test_redelivered_request_changes_nothing_and_repeats_the_response() -> None:
     again = handle(REQ, b"alice", dep, first.state, RD)
     assert again.state == first.state  # the same value, written again to reach the changelog
     assert [s.value for s in again.sends] == [s.value for s in first.sends]
+    assert not first.repeat and again.repeat  # metrics count the request once
+
+
+def test_a_reused_request_id_with_another_body_is_refused_and_marked_a_repeat() -> None:
+    first = handle(REQ, b"alice", enc(ev.Deposit("d", "alice", 1_000)), None, RD)
+    other = handle(REQ, b"alice", enc(ev.Deposit("d", "alice", 2_000)), first.state, RD)
+    [resp] = other.outputs
+    assert isinstance(resp, ev.Response) and resp.reason is RejectReason.DUPLICATE_REQUEST
+    assert other.repeat  # the state is unchanged; observe still counts this refusal
 
 
 def test_a_decoder_bug_parks_the_input_instead_of_crashing(
