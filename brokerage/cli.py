@@ -37,16 +37,21 @@ def _worker(args: argparse.Namespace, s: Settings) -> int:
 
 
 def _exchange_sim(args: argparse.Namespace, s: Settings) -> int:
+    from brokerage.domain.hours import parse_close
     from connectors.venue.market_maker import MarketMakerConfig
     from connectors.venue.server import run_sim
 
+    try:
+        close_at = parse_close(s.exchange_close_utc)
+    except ValueError as exc:
+        raise RuntimeError(str(exc)) from None
     snapshot = s.exchange_snapshot or s.state_dir / "exchange" / "venue.snapshot"
     snapshot.parent.mkdir(parents=True, exist_ok=True)
     mm = MarketMakerConfig(s.exchange_mm_levels, s.exchange_mm_qty, s.exchange_mm_spacing_bps)
     run_sim(args.port or s.exchange_port, snapshot, s.exchange_seed, s.exchange_latency_ms,
             s.exchange_reject_rate, s.exchange_error_rate, host=s.exchange_host, mm=mm,
             refdata_path=s.refdata_path,
-            fsync=s.exchange_fsync)
+            fsync=s.exchange_fsync, close_at=close_at)
     return 0
 
 

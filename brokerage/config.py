@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     exchange_mm_qty: int = 100
     exchange_mm_spacing_bps: int = 5
     exchange_fsync: bool = True
+    # The venue's daily close, UTC "HH:MM[:SS]": resting DAY orders expire then. Empty: only
+    # `POST /admin/end-of-day` closes the day (tests and the demo run at any hour).
+    exchange_close_utc: str = ""
     connector_breaker_failures: int = 5
     connector_breaker_reset_seconds: float = 2.0
     connector_metrics_port: int = 7071

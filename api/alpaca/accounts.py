@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from brokerage.config import get_settings
+from brokerage.domain.hours import parse_close
+
 from . import portfolio
 from .deps import Caller
 from .errors import AlpacaRoute, not_found
@@ -54,4 +57,4 @@ async def asset(symbol_or_asset_id: str, acct: Caller) -> JSONResponse:
 
 @router.get("/clock")
 async def clock(acct: Caller) -> JSONResponse:
-    return JSONResponse(portfolio.clock_json())
+    return JSONResponse(portfolio.clock_json(close=parse_close(get_settings().exchange_close_utc)))

@@ -8,11 +8,12 @@ and the 50 most recent closed ones); shares that came in by deposit have no know
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from api.money import MINOR, from_minor
+from brokerage.domain.hours import next_close
 from brokerage.domain.refdata import Instrument, RefData
 
 from .shapes import account_uuid, asset_uuid, average, rfc3339
@@ -104,11 +105,15 @@ def asset_json(inst: Instrument) -> dict[str, Any]:
     }
 
 
-def clock_json(now: datetime | None = None) -> dict[str, Any]:
-    """The simulator trades around the clock, so the market is open. A trading day is a UTC
-    date, so this one closes, and the next one opens, at the coming UTC midnight."""
+def clock_json(now: datetime | None = None, close: time | None = None) -> dict[str, Any]:
+    """The simulator trades around the clock, so the market is open. The day closes (DAY
+    orders expire) at the venue's configured close, else at the coming UTC midnight, and
+    the next one opens at once."""
     now = now or datetime.now(UTC)
-    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    boundary = rfc3339(int(midnight.timestamp() * 1000))
+    if close is not None:
+        end = next_close(close, now)
+    else:
+        end = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    boundary = rfc3339(int(end.timestamp() * 1000))
     return {"timestamp": rfc3339(int(now.timestamp() * 1000)), "is_open": True,
             "next_open": boundary, "next_close": boundary}

@@ -7,6 +7,7 @@ import json
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from brokerage.observability import trace
 from brokerage.observability.logs import EVENTS
 
 from .batch import execute_all, parse_items
+from .close import close_daily
 from .engine import Engine
 from .faults import Faults, Listener, parse_faults
 from .journal import Journal, restore
@@ -204,17 +206,18 @@ def run_sim(port: int, snapshot: Path | None, seed: int, latency_ms: int, reject
             error_rate: float = 0.0, host: str = "127.0.0.1",
             mm: MarketMakerConfig | None = None, refdata_path: Path | None = None,
             fsync: bool = True, max_reports: int = 100_000,
-            compact_every: int = 500_000) -> None:
+            compact_every: int = 500_000, close_at: time | None = None) -> None:
     """Run the exchange simulator until SIGINT/SIGTERM. With `snapshot`, its state survives
-    kill -9 (see journal.py): FILE holds the snapshot, FILE.journal the instructions since."""
+    kill -9 (see journal.py): FILE holds the snapshot, FILE.journal the instructions since.
+    With `close_at` (UTC), DAY orders expire at that time every day (close.py)."""
     asyncio.run(_serve(port, snapshot, seed, latency_ms, reject_rate, error_rate, host, mm,
-                       refdata_path, fsync, max_reports, compact_every))
+                       refdata_path, fsync, max_reports, compact_every, close_at))
 
 
 async def _serve(port: int, snapshot: Path | None, seed: int, latency_ms: int,
                  reject_rate: float, error_rate: float, host: str,
                  mm: MarketMakerConfig | None, refdata_path: Path | None, fsync: bool,
-                 max_reports: int, compact_every: int) -> None:
+                 max_reports: int, compact_every: int, close_at: time | None) -> None:
     refdata = refdata_mod.load(refdata_path)
     journal: Journal | None = None
     if snapshot is None:
@@ -228,9 +231,13 @@ async def _serve(port: int, snapshot: Path | None, seed: int, latency_ms: int,
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await server.start()
-    log.info("exchange simulator on %s (seq=%d, snapshot=%s)", server.url, engine.seq, snapshot)
+    log.info("exchange simulator on %s (seq=%d, snapshot=%s, close=%s UTC)", server.url,
+             engine.seq, snapshot, close_at or "none")
+    closer = asyncio.create_task(close_daily(venue, close_at, stop)) if close_at else None
     try:
         await stop.wait()
     finally:
+        if closer:
+            await closer
         await server.stop()
         log.info("exchange simulator stopped (seq=%d)", engine.seq)

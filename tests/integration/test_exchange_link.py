@@ -123,3 +123,29 @@ def test_exchange_reject_releases_the_block(running_stack: Stack) -> None:
     finally:
         httpx.post(f"{venue}/admin/faults", json={"reject_rate": 0.0}).raise_for_status()
     assert cash(s, b) == (Decimal("5000.00"), 0)
+
+
+def test_the_close_expires_day_orders_and_keeps_gtc_ones(running_stack: Stack) -> None:
+    """The venue's end of day (what its daily close, BROKERAGE_EXCHANGE_CLOSE_UTC, runs):
+    a resting DAY buy ends EXPIRED with its whole block released, a partly filled DAY sell
+    keeps its fill and releases the rest, and a GTC buy stays open."""
+    s = running_stack
+    b, seller = seeded(s, cash_amount="10000.00"), seeded(s, shares=200)
+    day = buy(s, b, "NEWCO", 100, "4.00").json()["trade_id"]
+    gtc = buy(s, b, "NEWCO", 100, "3.00", time_in_force="GTC").json()["trade_id"]
+    ask = sell(s, seller, "NEWCO", 200, "9.00").json()["trade_id"]
+    for tid in (day, gtc, ask):
+        wait_status(s, tid, "NEW")
+    buyer2 = seeded(s, cash_amount="1000.00")
+    r = buy(s, buyer2, "NEWCO", 100, "9.00")
+    assert r.status_code == 201, r.text
+    wait_status(s, r.json()["trade_id"], "FILLED")
+    wait_status(s, ask, "PARTIALLY_FILLED")
+
+    httpx.post(f"{s.settings.exchange_url}/admin/end-of-day").raise_for_status()
+    assert wait_status(s, day, "EXPIRED")["blocked_cash"] == "0.00"
+    t = wait_status(s, ask, "EXPIRED")
+    assert t["filled_quantity"] == 100
+    assert wallet(s, seller)["holdings"]["NEWCO"] == {"available": 100, "blocked": 0}
+    assert trade(s, gtc)["status"] == "NEW"
+    assert cash(s, b)[1] == Decimal("300.00") + FEE_MIN  # only the GTC order's block is left

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 import pytest
@@ -120,3 +120,10 @@ def test_the_clock_is_open_until_the_utc_day_ends() -> None:
     c = Clock(**portfolio.clock_json(datetime(2026, 3, 1, 15, 30, tzinfo=UTC)))
     assert c.is_open
     assert c.next_close == c.next_open == datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def test_the_clock_closes_at_the_venues_close_when_one_is_set() -> None:
+    c = Clock(**portfolio.clock_json(datetime(2026, 3, 1, 15, 30, tzinfo=UTC), time(21, 0)))
+    assert c.is_open and c.next_close == datetime(2026, 3, 1, 21, tzinfo=UTC)
+    late = Clock(**portfolio.clock_json(datetime(2026, 3, 1, 22, 0, tzinfo=UTC), time(21, 0)))
+    assert late.next_close == datetime(2026, 3, 2, 21, tzinfo=UTC)
