@@ -14,6 +14,7 @@ from rich.table import Table
 
 from brokerage.config import Settings
 
+from .demo_statement import postgres_available, print_statement
 from .stack import stack
 from .tokens import bearer
 
@@ -34,7 +35,9 @@ DEPOSITS = [("alice", {"amount": "50000.00"}), ("bob", {"amount": "5000.00"}),
 def run(settings: Settings, standalone: bool = False) -> int:
     if not standalone:
         return _demo(f"http://{settings.api_host}:{settings.api_port}", settings)
-    with tempfile.TemporaryDirectory() as logs, stack(settings, log_dir=logs) as running:
+    reporting = postgres_available(settings)  # then also the sink and its statements
+    with tempfile.TemporaryDirectory() as logs, \
+            stack(settings, log_dir=logs, reporting=reporting) as running:
         return _demo(running.url, settings)
 
 
@@ -63,6 +66,8 @@ def _demo(url: str, settings: Settings) -> int:
         wallets = [http.get(f"/v1/traders/{n}-{run_id}/wallet").json()
                    for n in ("alice", "bob", "carol")]
         _print_wallets(console, wallets)
+        print_statement(console, http, f"alice-{run_id}",
+                        sum(len(t.get("fills", [])) for name, t in final if name == "alice"))
         for _, t in final:  # leave no resting demo orders to block the next run's fills
             if t.get("status") in ("NEW", "PARTIALLY_FILLED"):
                 http.delete(f"/v1/trades/{t['trade_id']}")
