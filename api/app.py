@@ -99,13 +99,19 @@ def create_app(settings: Settings, bootstrap: str) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["probes"],
-             responses={503: {"description": "Not ready: the broker or a worker is not"}})
+             responses={503: {"description": "Not ready: the broker, or no worker, is"}})
     async def readyz(request: Request) -> JSONResponse:
         ctx: Context = request.app.state.ctx
-        checks = {"broker": await asyncio.to_thread(ctx.bridge.reachable),
-                  "workers": await _workers_ready(settings.worker_url_list())}
-        ok = all(checks.values())
-        return JSONResponse({"ready": ok, **checks}, status_code=200 if ok else 503)
+        urls = settings.worker_url_list()
+        broker = await asyncio.to_thread(ctx.bridge.reachable)
+        ready = await _workers_ready(urls)
+        # One worker rebalancing must not take every API instance out of the load balancer:
+        # ready while the broker answers and some worker serves (reads for the partitions of
+        # a worker that is not ready answer 503 meanwhile).
+        ok = broker and (ready > 0 or not urls)
+        body = {"ready": ok, "broker": broker, "workers": ready == len(urls),
+                "workers_ready": ready, "workers_total": len(urls)}
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get("/metrics", tags=["probes"], response_class=PlainTextResponse)
     async def metrics() -> Response:
@@ -116,13 +122,13 @@ def create_app(settings: Settings, bootstrap: str) -> FastAPI:
     return app
 
 
-async def _workers_ready(urls: list[str]) -> bool:
-    """Ready when every worker has its partitions and finished table recovery."""
+async def _workers_ready(urls: list[str]) -> int:
+    """How many workers have their partitions and finished table recovery."""
+    async def one(client: httpx.AsyncClient, url: str) -> bool:
+        try:
+            return (await client.get(f"{url}/readyz")).status_code == 200
+        except httpx.HTTPError:
+            return False
+
     async with httpx.AsyncClient(timeout=2) as client:
-        for url in urls:
-            try:
-                if (await client.get(f"{url}/readyz")).status_code != 200:
-                    return False
-            except httpx.HTTPError:
-                return False
-    return True
+        return sum(await asyncio.gather(*(one(client, u) for u in urls)))

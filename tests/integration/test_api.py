@@ -464,7 +464,8 @@ def test_probes_openapi_and_tokens_everywhere(api: Stack) -> None:
             started = time.monotonic()
             r = anon.get("/readyz")
             assert r.status_code == 200, r.text
-            assert r.json() == {"ready": True, "broker": True, "workers": True}
+            assert r.json() == {"ready": True, "broker": True, "workers": True,
+                                "workers_ready": 1, "workers_total": 1}
             assert time.monotonic() - started < 5
         r = anon.get("/metrics")
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
