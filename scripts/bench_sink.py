@@ -32,7 +32,7 @@ from brokerage.codec.models import execution_to_record, request_to_record
 from brokerage.config import Settings
 from brokerage.domain.events import EndOfDay, ExecutionReport
 from brokerage.entrypoints.bootstrap import resolve
-from brokerage.service.handler import envelope
+from brokerage.service.messages import envelope
 from connectors.sink.runner import Sink
 
 

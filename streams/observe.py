@@ -17,7 +17,8 @@ from brokerage.domain.events import Anomaly, OrderCommand, Response, TradeUpdate
 from brokerage.domain.types import RejectReason
 from brokerage.observability.logs import EVENTS
 from brokerage.observability.metrics import CONSUMER_LAG, REQUEST_TYPES
-from brokerage.service.handler import Result, StateCache
+from brokerage.service.handler import StateCache
+from brokerage.service.messages import Result
 
 from . import metrics
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from confluent_kafka import KafkaError, Message
 
 from brokerage.adapters.kafka import producer
-from brokerage.service.handler import Out, Send
+from brokerage.service.messages import Out, Send
 
 log = logging.getLogger("brokerage.worker")
 

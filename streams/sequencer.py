@@ -21,7 +21,7 @@ from brokerage.config import Settings
 from brokerage.observability import trace
 from brokerage.observability.metrics import LagSampler
 from brokerage.observability.probes import Heartbeat, serve
-from brokerage.service.handler import envelope
+from brokerage.service.messages import envelope
 
 log = logging.getLogger("brokerage.sequencer")
 

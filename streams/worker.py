@@ -15,7 +15,8 @@ from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.observability import otel, trace
 from brokerage.service.batch import Batch
-from brokerage.service.handler import Out, Send, StateCache, source_of
+from brokerage.service.handler import StateCache
+from brokerage.service.messages import Out, Send, source_of
 
 from . import continuity as continuity_mod
 from . import faust_fixes, metrics, observe

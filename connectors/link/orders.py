@@ -19,7 +19,7 @@ from brokerage.observability import otel, trace
 from brokerage.observability.logs import EVENTS
 from brokerage.observability.metrics import DEAD_LETTERS, LagSampler
 from brokerage.observability.probes import Heartbeat
-from brokerage.service.handler import Source, dead_letter
+from brokerage.service.messages import Source, dead_letter
 
 from .client import ExchangeClient, ExchangeRefused, ExchangeUnavailable
 from .mapping import refusal_report, request_for

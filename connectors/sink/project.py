@@ -15,7 +15,7 @@ from brokerage.domain.refdata import RefData
 from brokerage.domain.state import Trade, TraderState
 from brokerage.domain.types import TradeStatus
 from brokerage.reporting.queries import moment as at
-from brokerage.service.handler import Source
+from brokerage.service.messages import Source
 
 from .ledger import entries
 
