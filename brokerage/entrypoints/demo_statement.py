@@ -12,18 +12,12 @@ from rich.console import Console
 from rich.table import Table
 
 from brokerage.config import Settings
-from brokerage.localpg.binaries import MissingPostgresError, bin_dir
+from brokerage.localpg.binaries import installed
 
 
 def postgres_available(settings: Settings) -> bool:
     """A configured database, or Debian's server binaries to start a local one."""
-    if settings.postgres_dsn is not None:
-        return True
-    try:
-        bin_dir()
-        return True
-    except MissingPostgresError:
-        return False
+    return settings.postgres_dsn is not None or installed()
 
 
 def print_statement(console: Console, http: httpx.Client, trader: str, fills: int,

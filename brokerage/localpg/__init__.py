@@ -9,7 +9,7 @@ superuser, `brokerage`, whose random password is kept in <data_dir>/pg.json (mod
 """
 
 from brokerage.localkafka.procs import free_port
-from brokerage.localpg.binaries import MissingPostgresError, bin_dir
+from brokerage.localpg.binaries import MissingPostgresError, bin_dir, installed
 from brokerage.localpg.server import (
     PgError,
     PgInfo,
@@ -27,6 +27,7 @@ __all__ = [
     "PgInfo",
     "PortInUseError",
     "bin_dir",
+    "installed",
     "create_database",
     "dsn_for",
     "free_port",

@@ -31,6 +31,15 @@ def bin_dir() -> Path:
     )
 
 
+def installed() -> bool:
+    """Whether this machine has the server binaries (callers skip PostgreSQL otherwise)."""
+    try:
+        bin_dir()
+        return True
+    except MissingPostgresError:
+        return False
+
+
 def server_user() -> str | None:
     """The OS user to run the server as: `postgres` when we are root (it refuses root)."""
     if os.geteuid() != 0:

@@ -16,17 +16,9 @@ from pathlib import Path
 import pytest
 
 from brokerage.bench.results import missing
-from brokerage.localpg import MissingPostgresError, bin_dir
+from brokerage.localpg import installed
 
 pytestmark = pytest.mark.integration
-
-
-def _postgres_here() -> bool:
-    try:
-        bin_dir()
-        return True
-    except MissingPostgresError:
-        return False
 
 
 def test_bench_smoke_writes_a_complete_result(kafka_bootstrap: str, tmp_path: Path) -> None:
@@ -43,10 +35,10 @@ def test_bench_smoke_writes_a_complete_result(kafka_bootstrap: str, tmp_path: Pa
         for phase in doc[run]["phases"]:
             assert phase["requests"] > 0 and phase["unanswered"] == 0, (run, phase["name"])
     assert [p["mode"] for p in doc["ours"]["phases"]] == ["closed", "open", "closed"]
-    if _postgres_here():
+    if installed():
         assert doc["postgres"]["variants"] and doc["postgres"]["best"]["requests"] > 0
     table = (folder / "result.md").read_text()
     assert "| ours | closed loop |" in table and "| raw ceiling |" in table
-    if _postgres_here():
+    if installed():
         assert "| PostgreSQL |" in table
     assert (folder / "result.png").read_bytes()[:4] == b"\x89PNG"

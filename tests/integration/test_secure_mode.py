@@ -37,7 +37,7 @@ from brokerage.domain import refdata
 from brokerage.entrypoints.stack import stack
 from brokerage.entrypoints.tokens import bearer
 from brokerage.localkafka import BrokerInfo, free_port, start, stop
-from brokerage.localpg import MissingPostgresError, bin_dir
+from brokerage.localpg import installed
 from brokerage.security import acls, brokerconf, certs, keys
 from brokerage.service.verify import verify
 from tests.integration.conftest import Stack, stack_settings, trader
@@ -101,7 +101,7 @@ def secure_stack(secure_broker: BrokerInfo,
         keys.install(ring)  # this process reads the encrypted changelog (verify)
         try:
             trust = ssl.create_default_context(cafile=str(sec / "ca.pem"))
-            with stack(s, log_dir=str(logs), reporting=_postgres_here()) as running, \
+            with stack(s, log_dir=str(logs), reporting=installed()) as running, \
                     httpx.Client(base_url=running.url, timeout=30, verify=trust) as http:
                 admin = bearer(s, "tests-admin", admin=True)
                 http.headers.update(admin)
@@ -112,14 +112,6 @@ def secure_stack(secure_broker: BrokerInfo,
             raise
         finally:
             keys.reset()
-
-
-def _postgres_here() -> bool:
-    try:
-        bin_dir()
-        return True
-    except MissingPostgresError:
-        return False
 
 
 def _names() -> Callable[[str], str]:
