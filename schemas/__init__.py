@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 DIR = Path(__file__).parent
-NAMES = ("trade_request", "trade_event", "order", "execution_report", "trader_state")
+NAMES = ("trade_request", "trade_event", "order", "execution_report", "trader_state",
+         "trader_head")
 
 
 @cache

@@ -12,12 +12,13 @@ from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from faust.types import TP, TableT
 from prometheus_client import REGISTRY
 
+from brokerage.codec import state_log
 from brokerage.config import Settings
 from brokerage.domain.events import Anomaly, OrderCommand, Response, TradeUpdate
 from brokerage.domain.types import RejectReason
 from brokerage.observability.logs import EVENTS
 from brokerage.observability.metrics import CONSUMER_LAG, REQUEST_TYPES
-from brokerage.service.handler import StateCache
+from brokerage.service.batch import StoredCache
 from brokerage.service.messages import Result
 
 from . import metrics
@@ -54,7 +55,7 @@ def record(result: Result) -> None:
             log.warning("exchange report refused: %s", o.reason.value)
 
 
-def install(app: faust.App, table: TableT[bytes, bytes], cache: StateCache,
+def install(app: faust.App, table: TableT[bytes, bytes], cache: StoredCache,
             settings: Settings, scan_seconds: float = 15.0) -> None:
     if not _faust_metrics:  # faust's sensor: messages, events, sends, commits, rebalances
         _faust_metrics.append(FaustMetrics.create(REGISTRY, "faust"))
@@ -94,15 +95,16 @@ def _sample(app: Any, settings: Settings, seen: set[int]) -> None:
     seen.update(owned)
 
 
-async def _sum_blocked(table: TableT[bytes, bytes], cache: StateCache) -> None:
-    """Decoded states come from the handler's cache, so a scan rarely decodes; it yields to
+async def _sum_blocked(table: TableT[bytes, bytes], cache: StoredCache) -> None:
+    """Loaded states come from the batch's cache, so a scan rarely loads; it yields to
     the event loop every few hundred traders."""
     cash = shares = 0
     for n, (key, raw) in enumerate(list(table.items())):
-        if raw:
-            state = cache.get(key, raw)
-            cash += state.cash_blocked
-            shares += sum(p.blocked for p in state.positions.values())
+        if raw and state_log.is_trader_key(key):
+            stored = cache.get(key, raw) or state_log.load(key, table.get, raw)
+            if stored is not None:
+                cash += stored.state.cash_blocked
+                shares += sum(p.blocked for p in stored.state.positions.values())
         if n % 200 == 199:
             await asyncio.sleep(0)
     metrics.BLOCKED_CASH.set(cash)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -13,9 +14,9 @@ from faust.types import TableT
 from faust.web import Request, Response, View
 from prometheus_client import generate_latest
 
-from brokerage.codec import avro
+from brokerage.codec import state_log
 from brokerage.codec.models import order_to_record
-from brokerage.codec.state import state_from_bytes, state_plain
+from brokerage.codec.state import state_record
 from brokerage.config import Settings
 from brokerage.domain.requests import order_for
 
@@ -50,10 +51,10 @@ def register(app: faust.App, table: TableT[bytes, bytes], settings: Settings,
         # faust's stubs don't know that match_info values arrive as keyword arguments
         @app.table_route(table=table, match_info="trader_id")  # type: ignore[arg-type]
         async def get(self, request: Request, trader_id: str) -> Response:
-            raw = table.get(trader_id.encode())
-            if raw is None:
+            stored = state_log.load(trader_id.encode(), table.get)
+            if stored is None:
                 return self.json({"error": "not_found", "trader_id": trader_id}, status=404)
-            return self.json(_json(avro.decode("trader_state", state_plain(raw))))
+            return self.json(_json(state_record(stored.state)))
 
     @app.page("/state/open-trades/")
     class OpenTradesView(View):
@@ -61,8 +62,9 @@ def register(app: faust.App, table: TableT[bytes, bytes], settings: Settings,
         waits for: what the connector reconciles against."""
 
         async def get(self, request: Request) -> Response:
-            return self.json({"trades": [t for _, raw in table.items()
-                                         for t in open_trades(raw)]})
+            return self.json({"trades": [t for k, raw in table.items()
+                                         if state_log.is_trader_key(k)
+                                         for t in open_trades(k, raw, table.get)]})
 
     @app.page("/metrics")
     class MetricsView(View):
@@ -90,8 +92,12 @@ def register(app: faust.App, table: TableT[bytes, bytes], settings: Settings,
 
 
 
-def open_trades(raw: bytes) -> list[dict[str, Any]]:
-    state = state_from_bytes(raw)
+def open_trades(key: bytes, raw: bytes, get: Callable[[bytes], bytes | None]
+                ) -> list[dict[str, Any]]:
+    stored = state_log.load(key, get, raw)
+    if stored is None:
+        return []
+    state = stored.state
     out = []
     for t in state.trades.values():
         if not t.status.terminal:

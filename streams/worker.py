@@ -14,8 +14,7 @@ from brokerage.adapters.kafka import consumer
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.observability import otel, trace
-from brokerage.service.batch import Batch
-from brokerage.service.handler import StateCache
+from brokerage.service.batch import Batch, StoredCache
 from brokerage.service.messages import Out, Send, source_of
 
 from . import continuity as continuity_mod
@@ -32,7 +31,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     app = create_app(settings, bootstrap, worker_id)
     refdata = refdata_mod.load(settings.refdata_path)
     table = trader_table(app, settings)
-    cache = StateCache()
+    cache = StoredCache()
     inputs = raw_topic(app, settings.topic_inputs)
     outs = Outputs(bootstrap, {Out.RESPONSES: settings.topic_responses,
                                Out.ORDERS: settings.topic_orders,
@@ -76,9 +75,10 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                 if isinstance(msg.key, bytes):
                     last[msg.key] = event
             with metrics.WRITE_SECONDS.time():
-                for key, value in batch.writes().items():
-                    at(last[key])
-                    table[key] = value  # one write per trader per batch: atomic per trader
+                for key, records in batch.writes().items():
+                    at(last[key])  # a trader's records share a changelog partition, in order
+                    for k, v in records:
+                        put(table, k, v)
                 for event in {e.message.partition: e for e in events}.values():
                     at(event)
                     p = event.message.partition
@@ -106,6 +106,13 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     register(app, table, settings, worker_id)
     observe.install(app, table, cache, settings)
     return app
+
+
+def put(table: TableT[bytes, bytes], key: bytes, value: bytes | None) -> None:
+    if value is not None:
+        table[key] = value
+    else:  # also when gone locally: a deletion sent before may not have reached the changelog
+        del table[key]
 
 
 def watch_stalls(app: faust.App, settings: Settings, bootstrap: str,

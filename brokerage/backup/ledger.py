@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from brokerage.codec.state import state_from_bytes
+from brokerage.codec.state_log import states_of
 from brokerage.domain.state import TraderState
 from brokerage.security import envelope, keys
 
@@ -34,7 +34,7 @@ def entry(state: TraderState, partition: int) -> dict[str, Any]:
 
 
 def export(tables: dict[int, dict[bytes, bytes]]) -> list[dict[str, Any]]:
-    rows = [entry(state_from_bytes(v), p) for p, values in tables.items() for v in values.values()]
+    rows = [entry(s, p) for p, values in tables.items() for s in states_of(values).values()]
     return sorted(rows, key=lambda r: r["trader_id"])
 
 

@@ -28,7 +28,7 @@ _TRADE_ENUMS = {"side": Side, "order_type": OrderType, "time_in_force": TimeInFo
                 "status": TradeStatus}
 
 
-def _trade_to(t: Trade) -> dict[str, Any]:
+def trade_to(t: Trade) -> dict[str, Any]:
     d = {f.name: getattr(t, f.name) for f in fields(Trade)
          if f.name not in ("fills", "history", "superseded")}
     for k in ("side", "order_type", "time_in_force", "status", "prior_status",
@@ -43,7 +43,7 @@ def _trade_to(t: Trade) -> dict[str, Any]:
     return d
 
 
-def _trade_from(d: dict[str, Any]) -> Trade:
+def trade_from(d: dict[str, Any]) -> Trade:
     d = dict(d)
     for k, enum in _TRADE_ENUMS.items():
         d[k] = enum(d[k])
@@ -58,7 +58,7 @@ def _trade_from(d: dict[str, Any]) -> Trade:
     return Trade(**d)
 
 
-def _processed_to(request_id: str, p: ProcessedRequest) -> dict[str, Any]:
+def processed_to(request_id: str, p: ProcessedRequest) -> dict[str, Any]:
     r = p.response
     return {
         "request_id": request_id, "fingerprint": p.fingerprint, "accepted": r.accepted,
@@ -69,7 +69,7 @@ def _processed_to(request_id: str, p: ProcessedRequest) -> dict[str, Any]:
 
 def state_to_bytes(s: TraderState) -> bytes:
     # Sealed with AES-GCM when a state key ring is configured (README: Security).
-    return seal_state(state_bytes(s, STATE_VERSION, _trade_to, _processed_to))
+    return seal_state(state_bytes(s, STATE_VERSION, trade_to, processed_to))
 
 
 def state_plain(data: bytes) -> bytes:
@@ -79,34 +79,61 @@ def state_plain(data: bytes) -> bytes:
 
 def reference_bytes(s: TraderState) -> bytes:
     """The plain encoding through fastavro, which `state_to_bytes` must equal byte for byte."""
-    return encode("trader_state", {
+    return encode("trader_state", state_record(s))
+
+
+def state_record(s: TraderState) -> dict[str, Any]:
+    """The state as its Avro record (what decoding its bytes gives)."""
+    return {
         "version": STATE_VERSION, "trader_id": s.trader_id,
         "cash_available": s.cash_available, "cash_blocked": s.cash_blocked,
-        "positions": [{"symbol": k, "available": p.available, "blocked": p.blocked}
-                      for k, p in s.positions.items()],
-        "trades": [_trade_to(t) for t in s.trades.values()],
+        "positions": positions_to(s),
+        "trades": [trade_to(t) for t in s.trades.values()],
         "totals": {f.name: getattr(s.totals, f.name) for f in fields(Totals)},
-        "share_totals": [{"symbol": k, "deposited": t.deposited, "withdrawn": t.withdrawn,
-                          "bought": t.bought, "sold": t.sold} for k, t in s.share_totals.items()],
-        "requests": [_processed_to(k, p) for k, p in s.requests.items()],
+        "share_totals": share_totals_to(s),
+        "requests": [processed_to(k, p) for k, p in s.requests.items()],
         "exec_ids": list(s.exec_ids),
         "days_closed": list(s.days_closed),
-    })
+    }
+
+
+def positions_to(s: TraderState) -> list[dict[str, Any]]:
+    return [{"symbol": k, "available": p.available, "blocked": p.blocked}
+            for k, p in s.positions.items()]
+
+
+def share_totals_to(s: TraderState) -> list[dict[str, Any]]:
+    return [{"symbol": k, "deposited": t.deposited, "withdrawn": t.withdrawn,
+             "bought": t.bought, "sold": t.sold} for k, t in s.share_totals.items()]
+
+
+def processed_from(p: dict[str, Any], trader_id: str) -> ProcessedRequest:
+    return ProcessedRequest(p["fingerprint"], Response(
+        p["request_id"], trader_id, p["accepted"], p["trade_id"],
+        p["status"] and TradeStatus(p["status"]), p["reason"] and RejectReason(p["reason"]),
+        p["message"]))
+
+
+def scalars_from(r: dict[str, Any], s: TraderState) -> None:
+    """Set `s`'s cash, holdings, totals and closed days from a state or head record."""
+    s.cash_available, s.cash_blocked = r["cash_available"], r["cash_blocked"]
+    s.positions = {p["symbol"]: Position(p["available"], p["blocked"]) for p in r["positions"]}
+    s.totals = Totals(**r["totals"])
+    s.share_totals = {t["symbol"]: ShareTotals(**{k: v for k, v in t.items() if k != "symbol"})
+                      for t in r["share_totals"]}
+    s.days_closed = tuple(r["days_closed"])
 
 
 def state_from_bytes(data: bytes) -> TraderState:
-    r = decode("trader_state", open_state(data))
-    return TraderState(
-        trader_id=r["trader_id"], cash_available=r["cash_available"],
-        cash_blocked=r["cash_blocked"],
-        positions={p["symbol"]: Position(p["available"], p["blocked"]) for p in r["positions"]},
-        trades={t["trade_id"]: _trade_from(t) for t in r["trades"]},
-        totals=Totals(**r["totals"]),
-        share_totals={t.pop("symbol"): ShareTotals(**t) for t in r["share_totals"]},
-        requests={p["request_id"]: ProcessedRequest(p["fingerprint"], Response(
-            p["request_id"], r["trader_id"], p["accepted"], p["trade_id"],
-            p["status"] and TradeStatus(p["status"]), p["reason"] and RejectReason(p["reason"]),
-            p["message"])) for p in r["requests"]},
+    return state_from_record(decode("trader_state", open_state(data)))
+
+
+def state_from_record(r: dict[str, Any]) -> TraderState:
+    s = TraderState(
+        trader_id=r["trader_id"],
+        trades={t["trade_id"]: trade_from(t) for t in r["trades"]},
+        requests={p["request_id"]: processed_from(p, r["trader_id"]) for p in r["requests"]},
         exec_ids=dict.fromkeys(r["exec_ids"]),
-        days_closed=tuple(r["days_closed"]),
     )
+    scalars_from(r, s)
+    return s

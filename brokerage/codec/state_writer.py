@@ -30,6 +30,12 @@ def _record(name: str, *names: str) -> Any:
                          "fields": [_FIELDS[n] for n in names]})
 
 
+def _record_of(name: str, *without: str) -> Any:
+    """Schema `name` without some of its last fields: their bytes are appended by hand."""
+    return parse_schema({"type": "record", "name": f"{name}_prefix",
+                         "fields": [f for f in load(name)["fields"] if f["name"] not in without]})
+
+
 def _items(name: str) -> Any:
     return parse_schema(_FIELDS[name]["type"]["items"])
 
@@ -38,6 +44,8 @@ _HEAD = _record("Head", "version", "trader_id", "cash_available", "cash_blocked"
 _MIDDLE = _record("Middle", "totals", "share_totals")
 _TRADE = _items("trades")
 _PROCESSED = _items("requests")
+CHANGE = parse_schema(next(f for f in load("trader_head")["fields"]
+                           if f["name"] == "changes")["type"]["items"])
 
 
 def _write(schema: Any, record: dict[str, Any]) -> bytes:

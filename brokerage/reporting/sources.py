@@ -11,7 +11,7 @@ from confluent_kafka import TopicPartition
 
 from brokerage.adapters.kafka import consumer
 from brokerage.adapters.topic_reader import read_all
-from brokerage.codec.state import state_from_bytes
+from brokerage.codec.state_log import states_of
 from brokerage.config import Settings
 from brokerage.service.replay import latest
 from brokerage.service.verify import changelog_topic
@@ -46,7 +46,7 @@ def reconcile_once(bootstrap: str, dsn: str, s: Settings) -> Reconciliation:
         stored = {t: Balances.of(rows) for t, rows in queries.all_balances(conn).items()}
         offsets = queries.sink_offsets(conn, s.topic_inputs)
     table = latest(read_all(bootstrap, changelog_topic(s)))
-    live = {k.decode(): live_balances(state_from_bytes(v)) for k, v in table.items()}
+    live = {k.decode(): live_balances(s) for k, s in states_of(table).items()}
     return Reconciliation(len(stored.keys() | live.keys()),
                           inputs_behind(bootstrap, s.topic_inputs, offsets),
                           differences(stored, live))

@@ -1,70 +1,89 @@
-"""Many inputs at a time: the same rules as `handle`, but each trader's state is encoded and
-written once per batch, not once per event (encoding and the table write cost more than the
-rules). Pure: the caller reads the table and writes what `writes()` returns."""
+"""Many inputs at a time: the same rules as `handle`, but each trader's state is written once
+per batch, not once per event, and as what changed (codec/state_log.py), not the whole state.
+Pure: the caller reads the table and writes what `writes()` returns."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from brokerage.codec.state import state_from_bytes, state_to_bytes
+from brokerage.codec import state_log
+from brokerage.codec.state_log import Stored
 from brokerage.domain import core
 from brokerage.domain.refdata import RefData
 from brokerage.domain.state import TraderState
 
-from .handler import Result, Source, StateCache, parse, refused, sends_for
+from .handler import Result, Source, parse, refused, sends_for
 
 
 @dataclass(slots=True)
 class _Pending:
+    before: Stored | None  # the table's records when the batch began
     state: TraderState
-    stored: bytes | None  # the table's value when the batch began
     write: bool = False
-    changed: bool = False  # by a rule this batch (else a rewrite puts `stored` again)
+    relog: bool = False  # a redelivery: the local store may be ahead of the changelog
 
 
 class Batch:
-    def __init__(self, refdata: RefData, cache: StateCache | None = None) -> None:
+    def __init__(self, refdata: RefData, cache: StoredCache | None = None) -> None:
         self.refdata, self.cache = refdata, cache
         self._pending: dict[bytes, _Pending] = {}
 
     def apply(self, src: Source, key: bytes | None, value: bytes | None,
               read: Callable[[bytes], bytes | None]) -> Result:
-        """One input, in order. `read(key)` is the table's value; asked once per trader.
-        The Result's `state` is always None: see `writes()`."""
+        """One input, in order. `read(key)` reads the table (a trader's records: once per
+        batch). The Result's `state` is always None: see `writes()`."""
         value = value or b""
         parsed = parse(src, key, value)
         if isinstance(parsed, Result):
             return parsed
         p = self._pending.get(key) if key else None
         if p is None:
-            stored = read(key) if key else None
-            p = _Pending(self._decode(key, stored) if stored else TraderState(parsed.trader_id),
-                         stored)
+            before = self._load(key, read) if key else None
+            p = _Pending(before, before.state if before else TraderState(parsed.trader_id))
             if key:
                 self._pending[key] = p
         new, outputs = core.apply(p.state, parsed, self.refdata)
         repeat = new is p.state and not refused(outputs)
         if new is not p.state:
-            p.state, p.write, p.changed = new, True, True
-        elif not refused(outputs) and p.stored:
-            p.write = True  # a redelivery: log the value again (see `handle`)
+            p.state, p.write = new, True
+        elif repeat and p.before:
+            p.write = p.relog = True  # log it again (see `handle`)
         return Result(None, sends_for(src, key, value, outputs), type(parsed).__name__, outputs,
                       repeat)
 
-    def writes(self) -> dict[bytes, bytes]:
-        """The table values to put, one per trader whose state must be (re)written."""
-        out: dict[bytes, bytes] = {}
+    def writes(self) -> dict[bytes, list[tuple[bytes, bytes | None]]]:
+        """Per trader whose state must be (re)written: its records, in order (None: delete)."""
+        out = {}
         for key, p in self._pending.items():
-            if not p.write:
-                continue
-            if not p.changed and p.stored is not None:
-                out[key] = p.stored
-                continue
-            out[key] = state_to_bytes(p.state)
-            if self.cache:
-                self.cache.put(key, out[key], p.state)
+            if p.write:
+                out[key], stored = state_log.writes(key, p.before, p.state, p.relog)
+                if self.cache:
+                    self.cache.put(key, stored)
         return out
 
-    def _decode(self, key: bytes | None, stored: bytes) -> TraderState:
-        return self.cache.get(key, stored) if self.cache else state_from_bytes(stored)
+    def _load(self, key: bytes, read: Callable[[bytes], bytes | None]) -> Stored | None:
+        raw = read(key)
+        if raw is None:
+            return None
+        hit = self.cache.get(key, raw) if self.cache else None
+        return hit or state_log.load(key, read, raw)
+
+
+class StoredCache:
+    """Loaded states by trader, valid while the table still holds the same head: loading
+    costs more than applying the rules. Bounded; states are never mutated, so sharing is
+    safe."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._items: dict[bytes, Stored] = {}
+
+    def get(self, key: bytes, raw: bytes) -> Stored | None:
+        hit = self._items.get(key)
+        return hit if hit is not None and hit.raw == raw else None
+
+    def put(self, key: bytes, stored: Stored) -> None:
+        if len(self._items) >= self.size:
+            self._items.pop(next(iter(self._items)))
+        self._items[key] = stored

@@ -3,12 +3,12 @@ worker runs, and compare it with the live tables (their changelog) or a snapshot
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from confluent_kafka import Message
 
-from brokerage.codec.state import state_from_bytes, state_plain
+from brokerage.codec.state_log import states_of
 from brokerage.domain.refdata import RefData
 
 from .handler import handle, source_of
@@ -49,18 +49,18 @@ def latest(changelog: Iterable[Message]) -> dict[bytes, bytes]:
     return table
 
 
-def diff(rebuilt: dict[bytes, bytes], live: dict[bytes, bytes]) -> list[str]:
-    """Human-readable differences; empty when replay equals live."""
+def diff(rebuilt: Mapping[bytes, bytes], live: Mapping[bytes, bytes]) -> list[str]:
+    """Human-readable differences between two tables' states; empty when replay equals live."""
     out: list[str] = []
-    for key in sorted(set(rebuilt) | set(live)):
+    ours, theirs = states_of(rebuilt), states_of(live)
+    for key in sorted(set(ours) | set(theirs)):
         who = key.decode("utf-8", "replace")
-        a, b = rebuilt.get(key), live.get(key)
+        a, b = ours.get(key), theirs.get(key)
         if a is None or b is None:
             out.append(f"{who}: only in {'live' if a is None else 'replay'}")
-        elif a != b and state_plain(a) != state_plain(b):  # sealed twice: other nonces
-            ra, rb = state_from_bytes(a), state_from_bytes(b)
+        elif a != b:
             fields = [f for f in ("cash_available", "cash_blocked", "positions", "trades",
                                   "totals", "share_totals", "requests", "exec_ids")
-                      if getattr(ra, f) != getattr(rb, f)]
-            out.append(f"{who}: differs in {', '.join(fields) or 'encoding'}")
+                      if getattr(a, f) != getattr(b, f)]
+            out.append(f"{who}: differs in {', '.join(fields) or 'days closed'}")
     return out

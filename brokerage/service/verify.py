@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from brokerage.adapters.topic_reader import read_all
 from brokerage.codec import avro
-from brokerage.codec.state import state_from_bytes
+from brokerage.codec.state_log import states_of
 from brokerage.config import Settings
 from brokerage.domain import audit
 from brokerage.domain.refdata import RefData
@@ -29,7 +29,7 @@ def changelog_topic(settings: Settings) -> str:
 def verify(bootstrap: str, settings: Settings, refdata: RefData) -> Report:
     rep = Report()
     live = latest(read_all(bootstrap, changelog_topic(settings)))
-    states = {k: state_from_bytes(v) for k, v in live.items()}
+    states = states_of(live)
     rep.counts["traders"] = len(states)
     rep.counts["trades"] = sum(len(s.trades) for s in states.values())
 

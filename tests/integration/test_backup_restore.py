@@ -16,7 +16,7 @@ import pytest
 
 from brokerage.backup import ledger, manifest, restore, snapshot, tables
 from brokerage.backup.manifest import BackupError
-from brokerage.codec.state import state_from_bytes
+from brokerage.codec.state_log import states_of
 from brokerage.domain import refdata
 from brokerage.entrypoints.stack import wait_ready
 from brokerage.service.verify import verify
@@ -76,8 +76,7 @@ def test_backup_destroy_restore_catch_up(running_stack: Stack, tmp_path: Path) -
     for p, offset in m["offsets"].items():  # what the worker will start from
         values, persisted = tables.read_partition(live_dir / tables.db_name(int(p)))
         assert persisted == offset
-        for v in values.values():
-            st = state_from_bytes(v)
+        for st in states_of(values).values():
             if st.trader_id in traders:
                 cash = at_backup[st.trader_id][0]
                 assert Decimal(st.cash_available).scaleb(-2) == Decimal(cash["available"])

@@ -14,12 +14,14 @@ import httpx
 import pytest
 
 from brokerage.adapters.topic_reader import read_all
-from brokerage.codec.state import state_from_bytes, state_plain
+from brokerage.codec import state_log
+from brokerage.codec.state import state_plain
 from brokerage.entrypoints.stack import stack
 from brokerage.entrypoints.tokens import bearer
 from brokerage.localkafka import BrokerInfo
 from brokerage.security import envelope, keys
 from brokerage.security.keys import DecryptError
+from brokerage.service.replay import latest as replay_latest
 from brokerage.service.verify import changelog_topic
 from tests.integration.conftest import Stack, stack_settings
 from tests.integration.helpers import buy, until, wait_status, wallet
@@ -70,17 +72,21 @@ def test_balances_are_encrypted_in_rocksdb_and_the_changelog(
     topic = changelog_topic(s.settings)
     bootstrap = s.settings.kafka_bootstrap_servers
 
-    def latest() -> bytes | None:
-        values = [m.value() for m in read_all(bootstrap, topic) if m.key() == t.encode()]
-        last = values[-1] if values else None
-        return last if last and request_id.encode() in state_plain(last) else None
+    def stored() -> tuple[state_log.Stored, bytes] | None:
+        table = replay_latest(read_all(bootstrap, topic))
+        found = state_log.load(t.encode(), table.get) if t.encode() in table else None
+        if found is None or request_id not in found.state.requests:
+            return None
+        # the trader's records: its head and the snapshot it builds on, if any
+        return found, b"".join(state_plain(v) for k, v in table.items() if k.startswith(
+            t.encode()))
 
-    sealed: bytes = until(latest, "the trader's filled state in the changelog", 60)
-    state = state_from_bytes(sealed)
+    found, plain = until(stored, "the trader's filled state in the changelog", 60)
+    state, sealed = found.state, found.raw
     assert state.totals.deposited == BALANCE_CENTS
     markers = [request_id.encode(), _varint(BALANCE_CENTS), _varint(state.cash_available)]
     # The markers are in the plaintext (so the scans below could find them) ...
-    assert all(m in state_plain(sealed) for m in markers)
+    assert all(m in plain for m in markers)
     # ... but not in anything stored.
     assert envelope.is_sealed(sealed)
     for m in read_all(bootstrap, topic):
@@ -102,4 +108,4 @@ def test_balances_are_encrypted_in_rocksdb_and_the_changelog(
     # A reader with the wrong key gets a clear error, not garbage.
     keys.install(keys.with_new_key(None, "k1"))
     with pytest.raises(DecryptError, match="'k1'"):
-        state_from_bytes(sealed)
+        state_plain(sealed)

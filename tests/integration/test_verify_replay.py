@@ -12,8 +12,10 @@ import pytest
 from brokerage.adapters.kafka import producer
 from brokerage.adapters.topic_reader import read_all
 from brokerage.cli import main
-from brokerage.codec.state import state_from_bytes, state_to_bytes
+from brokerage.codec import state_log
+from brokerage.codec.state import state_to_bytes
 from brokerage.domain import refdata
+from brokerage.service.replay import latest
 from brokerage.service.verify import changelog_topic, verify
 from tests.integration.conftest import Stack, trader
 from tests.integration.helpers import buy, sell, until, wait_status
@@ -69,10 +71,11 @@ def test_verifier_and_replay_pass_then_catch_a_planted_double_block(
         assert "replay equals live" in capsys.readouterr().out
 
         # Plant: block the victim's cash twice for one trade, straight into the live table.
-        where = {m.key(): (m.partition(), m.value())
-                 for m in read_all(bootstrap, changelog_topic(s.settings))}
-        partition, raw = where[victim.encode()]
-        state = state_from_bytes(raw)
+        log = list(read_all(bootstrap, changelog_topic(s.settings)))
+        partition = next(m.partition() for m in log if m.key() == victim.encode())
+        found = state_log.load(victim.encode(), latest(log).get)
+        assert found is not None
+        state = found.state  # planted below as a whole state: a form the table also holds
         state = replace(state, cash_available=state.cash_available - 1000,
                         cash_blocked=state.cash_blocked + 1000)
         p = producer(bootstrap)

@@ -10,7 +10,7 @@ import fastavro
 import pytest
 
 import schemas
-from brokerage.codec import avro
+from brokerage.codec import avro, state_log
 from brokerage.codec.models import (
     MalformedRecord,
     event_from_request_record,
@@ -76,15 +76,16 @@ def test_plain_fastavro_reads_single_object_encoding(name: str) -> None:
             ev.ExecutionReport("x", "a", "t", ExecType.NEW)),
         "trade_event": output_to_record(ev.Response("r", "a", True, "t", TradeStatus.NEW)),
     }
-    data = (state_to_bytes(TraderState("a")) if name == "trader_state"
-            else avro.encode(name, samples[name]))
+    stored = {"trader_state": lambda: state_to_bytes(TraderState("a")),
+              "trader_head": lambda: state_log.writes(b"a", None, TraderState("a"))[0][0][1]}
+    data = stored[name]() if name in stored else avro.encode(name, samples[name])
     schema = fastavro.parse_schema(json.loads((schemas.DIR / f"{name}.avsc").read_text()))
     assert data[:2] == b"\xc3\x01"
     expected = fastavro.schema.fingerprint(
         fastavro.schema.to_parsing_canonical_form(schema), "CRC-64-AVRO")
     assert data[2:10].hex() == expected
     rec = fastavro.schemaless_reader(io.BytesIO(data[10:]), schema, None)
-    assert rec["trader_id"] == ("a" if name == "trader_state" else samples[name]["trader_id"])
+    assert rec["trader_id"] == ("a" if name in stored else samples[name]["trader_id"])
 
 
 @pytest.mark.parametrize(("data", "reason"), [

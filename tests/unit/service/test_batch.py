@@ -1,6 +1,6 @@
 """The batched path (`Batch`) must be the per-event path (`handle`) with fewer writes: for the
 same inputs, in the same order, cut into batches anywhere, the same messages go out in the
-same order and the table ends with the same bytes. Inputs: valid, broken and absurd requests
+same order and the table ends with the same states. Inputs: valid, broken and absurd requests
 (the fuzz generator), redeliveries, and the exchange's reports for the orders they cause."""
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ import pytest
 
 from brokerage.codec import avro
 from brokerage.codec.models import execution_to_record, order_from_record
+from brokerage.codec.state import state_record
+from brokerage.codec.state_log import states_of
 from brokerage.domain import events as ev
 from brokerage.domain import refdata
 from brokerage.domain.types import ExecType
-from brokerage.service.batch import Batch
-from brokerage.service.handler import Out, Send, Source, StateCache, handle
+from brokerage.service.batch import Batch, StoredCache
+from brokerage.service.handler import Out, Send, Source, handle
 from tests.fuzz_support import generate
 
 RD = refdata.load()
@@ -62,7 +64,7 @@ def one_by_one(items: list[Input]) -> tuple[list[Send], dict[bytes, bytes]]:
     return sends, table
 
 
-def batched(items: list[Input], cuts: set[int], cache: StateCache | None
+def batched(items: list[Input], cuts: set[int], cache: StoredCache | None
             ) -> tuple[list[Send], dict[bytes, bytes], int]:
     table: dict[bytes, bytes] = {}
     sends: list[Send] = []
@@ -76,7 +78,12 @@ def batched(items: list[Input], cuts: set[int], cache: StateCache | None
         if i in cuts or i == len(items) - 1:
             done = batch.writes()
             writes += len(done)
-            table.update(done)
+            for records in done.values():
+                for k, v in records:
+                    if v is None:
+                        table.pop(k, None)
+                    else:
+                        table[k] = v
             batch = Batch(RD, cache)
     return sends, table, writes
 
@@ -95,9 +102,11 @@ def test_batches_send_and_store_exactly_what_single_events_do(seed: int, every: 
     items = inputs(seed)
     cuts = set(random.Random(seed).sample(range(len(items)), len(items) // every))
     want_sends, want_table = one_by_one(items)
-    got_sends, got_table, writes = batched(items, cuts, StateCache() if cached else None)
+    got_sends, got_table, writes = batched(items, cuts, StoredCache() if cached else None)
     assert comparable(got_sends) == comparable(want_sends)
-    assert got_table == want_table
+    assert states_of(got_table) == states_of(want_table)  # stored as changes: other bytes
+    assert [(k, state_record(s)) for k, s in sorted(states_of(got_table).items())] == [
+        (k, state_record(s)) for k, s in sorted(states_of(want_table).items())]  # list orders
     assert REPEATS["batched"] == REPEATS["one"] and any(REPEATS["one"])  # the redeliveries
     traders = {k for _, k, _ in items if k}
     assert writes <= min(len(items), (len(cuts) + 1) * len(traders))

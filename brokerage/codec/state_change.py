@@ -1,0 +1,97 @@
+"""What one batch changed in a trader's trades and remembered ids: the `StateChange` records
+of a head (schemas/trader_head.avsc, see `state_log`).
+
+`apply(old copy, diff(old, new))` gives `new` again, dict order included: the rules only add
+keys at the end, change values in place and delete. Request and execution ids are windows:
+added at the end, dropped from the front, never changed. `diff` returns None for anything
+else, and the writer then stores a whole snapshot, which is always right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from brokerage.domain.state import ProcessedRequest, Trade, TraderState
+
+from . import state_writer as w
+
+
+@dataclass(slots=True)
+class StateChange:
+    trades: list[Trade]
+    trades_deleted: list[str]
+    requests: list[tuple[str, ProcessedRequest]]
+    requests_deleted: list[str]
+    exec_ids: list[str]
+    exec_ids_deleted: list[str]
+
+    def __bool__(self) -> bool:
+        return any((self.trades, self.trades_deleted, self.requests, self.requests_deleted,
+                    self.exec_ids, self.exec_ids_deleted))
+
+
+def diff(old: TraderState, new: TraderState) -> StateChange | None:
+    requests = _window(old.requests, new.requests)
+    execs = _window(old.exec_ids, new.exec_ids)
+    if requests is None or execs is None:
+        return None
+    kept = [k for k in new.trades if k in old.trades]
+    if len(kept) < len(new.trades) and list(new.trades)[:len(kept)] != kept:
+        return None  # a new trade before a kept one: not expressible
+    if kept != [k for k in old.trades if k in new.trades]:
+        return None  # kept trades in another order
+    return StateChange(
+        [t for k, t in new.trades.items() if old.trades.get(k) is not t],
+        [k for k in old.trades if k not in new.trades],
+        [(k, new.requests[k]) for k in requests[0]], requests[1],
+        execs[0], execs[1])
+
+
+def _window(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+    """(added at the end, dropped from the front), or None if `new` is not `old` so changed."""
+    dropped = []
+    for k in old:
+        if k in new:
+            break
+        dropped.append(k)
+    added = []
+    for k in reversed(new):
+        if k in old:
+            break
+        added.append(k)
+    added.reverse()
+    return (added, dropped) if len(old) - len(dropped) + len(added) == len(new) else None
+
+
+def apply(state: TraderState, c: StateChange) -> None:
+    """Change `state`'s dicts in place: the caller owns them."""
+    for k in c.trades_deleted:
+        del state.trades[k]
+    for t in c.trades:
+        state.trades[t.trade_id] = t
+    for k in c.requests_deleted:
+        del state.requests[k]
+    state.requests.update(c.requests)
+    for k in c.exec_ids_deleted:
+        del state.exec_ids[k]
+    state.exec_ids.update(dict.fromkeys(c.exec_ids))
+
+
+def encode(c: StateChange, trade_to: Any, processed_to: Any) -> bytes:
+    """Avro binary of one StateChange; each trade and request encoded once (state_writer)."""
+    return b"".join((
+        w._array([w._trade(t, trade_to) for t in c.trades]),
+        w._array([w._exec_id(k) for k in c.trades_deleted]),
+        w._array([w._request(k, p, processed_to) for k, p in c.requests]),
+        w._array([w._exec_id(k) for k in c.requests_deleted]),
+        w._array([w._exec_id(k) for k in c.exec_ids]),
+        w._array([w._exec_id(k) for k in c.exec_ids_deleted]),
+    ))
+
+
+def from_record(r: dict[str, Any], trade_from: Any, processed_from: Any) -> StateChange:
+    return StateChange(
+        [trade_from(t) for t in r["trades"]], list(r["trades_deleted"]),
+        [(p["request_id"], processed_from(p)) for p in r["requests"]],
+        list(r["requests_deleted"]), list(r["exec_ids"]), list(r["exec_ids_deleted"]))
