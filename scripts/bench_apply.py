@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from brokerage.codec.state import reference_bytes, state_from_bytes, state_to_bytes
+from brokerage.codec.state_log import Stored
 from brokerage.domain import core, refdata
 from brokerage.domain.events import (
     AmendTrade,
@@ -32,7 +33,7 @@ from brokerage.domain.events import (
 )
 from brokerage.domain.state import TraderState
 from brokerage.domain.types import ExecType, OrderAction, OrderType, Side, TimeInForce
-from brokerage.service.handler import StateCache
+from brokerage.service.batch import StoredCache
 
 RD = refdata.load()
 SYMBOLS = [s for s, i in RD.instruments.items() if i.reference_price_minor]
@@ -169,7 +170,7 @@ def apply_only(states: dict[str, TraderState], events: list[Event]) -> float:
 
 def apply_with_round_trip(table: dict[str, bytes], events: list[Event],
                           encode: Callable[[TraderState], bytes] = state_to_bytes,
-                          cache: StateCache | None = None) -> tuple[float, ...]:
+                          cache: StoredCache | None = None) -> tuple[float, ...]:
     """What the worker does per event: read the table value (decoded unless the worker's
     cache holds it), apply, write it back. Returns the seconds spent decoding, applying
     and encoding."""
@@ -182,14 +183,15 @@ def apply_with_round_trip(table: dict[str, bytes], events: list[Event],
         if raw is None:
             state = TraderState(t)
         else:
-            state = cache.get(key, raw) if cache else state_from_bytes(raw)
+            hit = cache.get(key, raw) if cache else None
+            state = hit.state if hit else state_from_bytes(raw)
         t1 = clock()
         new, _ = apply(state, e, RD)
         t2 = clock()
         if new is not state:  # the worker writes only what changed
             table[t] = out = encode(new)
             if cache:
-                cache.put(key, out, new)
+                cache.put(key, Stored(new, None, out))
         t3 = clock()
         dec, app, enc = dec + t1 - t0, app + t2 - t1, enc + t3 - t2
     return dec, app, enc
@@ -240,7 +242,7 @@ def main() -> None:
     for label, encode, cached in variants:
         table = {t: state_to_bytes(s) for t, s in at_split.items()}
         dec, app, enc = apply_with_round_trip(table, tail, encode,
-                                              StateCache() if cached else None)
+                                              StoredCache() if cached else None)
         totals[label] = dec + app + enc
         rate(label, n, dec + app + enc)
         print(f"  of which decode {dec / n * 1e6:.1f} us, apply {app / n * 1e6:.1f} us, "

@@ -89,7 +89,7 @@ def state_record(s: TraderState) -> dict[str, Any]:
         "cash_available": s.cash_available, "cash_blocked": s.cash_blocked,
         "positions": positions_to(s),
         "trades": [trade_to(t) for t in s.trades.values()],
-        "totals": {f.name: getattr(s.totals, f.name) for f in fields(Totals)},
+        "totals": totals_to(s),
         "share_totals": share_totals_to(s),
         "requests": [processed_to(k, p) for k, p in s.requests.items()],
         "exec_ids": list(s.exec_ids),
@@ -100,6 +100,10 @@ def state_record(s: TraderState) -> dict[str, Any]:
 def positions_to(s: TraderState) -> list[dict[str, Any]]:
     return [{"symbol": k, "available": p.available, "blocked": p.blocked}
             for k, p in s.positions.items()]
+
+
+def totals_to(s: TraderState) -> dict[str, int]:
+    return {f.name: getattr(s.totals, f.name) for f in fields(Totals)}
 
 
 def share_totals_to(s: TraderState) -> list[dict[str, Any]]:

@@ -13,10 +13,10 @@ before this layout, or by `audit --write-changelog`) is read as is.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from math import isqrt
 
-from brokerage.domain.state import Totals, TraderState
+from brokerage.domain.state import TraderState
 from brokerage.security.envelope import seal_state
 
 from . import state_change as sc
@@ -31,6 +31,7 @@ from .state import (
     state_from_bytes,
     state_plain,
     state_to_bytes,
+    totals_to,
     trade_from,
     trade_to,
 )
@@ -146,7 +147,7 @@ def _head_bytes(s: TraderState, h: Head) -> bytes:
         "snapshot_bytes": h.snapshot_bytes, "garbage": list(h.garbage),
         "cash_available": s.cash_available, "cash_blocked": s.cash_blocked,
         "positions": positions_to(s),
-        "totals": {f.name: getattr(s.totals, f.name) for f in fields(Totals)},
+        "totals": totals_to(s),
         "share_totals": share_totals_to(s), "days_closed": list(s.days_closed)})
     return seal_state(b"".join((MAGIC, current("trader_head").fingerprint, prefix,
                                 w._array(list(h.changes)))))

@@ -39,7 +39,7 @@ from .messages import (
 
 # Re-exported: the worker, connector, sink and tests import these from here.
 __all__ = ["SRC_OFFSET", "SRC_PARTITION", "SRC_TIMESTAMP", "SRC_TOPIC", "Out", "Result", "Send",
-           "Source", "StateCache", "dead_letter", "decode_event", "envelope", "handle", "parse",
+           "Source", "dead_letter", "decode_event", "envelope", "handle", "parse",
            "refused", "sends_for", "source_of"]
 log = logging.getLogger("brokerage.worker")
 def decode_event(src: Source, key: bytes | None, value: bytes) -> Event:
@@ -53,46 +53,21 @@ def decode_event(src: Source, key: bytes | None, value: bytes) -> Event:
     return event_from_request_record(avro.decode("trade_request", value), key)
 
 
-class StateCache:
-    """Decoded states by trader, valid while the table still holds the same bytes: decoding
-    costs more than applying the rules. Bounded; `apply` never mutates, so sharing is safe."""
-
-    def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._items: dict[bytes, tuple[bytes, TraderState]] = {}
-
-    def get(self, key: bytes | None, stored: bytes) -> TraderState:
-        hit = self._items.get(key) if key else None
-        if hit is not None and hit[0] == stored:
-            return hit[1]
-        return state_from_bytes(stored)
-
-    def put(self, key: bytes | None, stored: bytes, state: TraderState) -> None:
-        if key is None:
-            return
-        if len(self._items) >= self.size:
-            self._items.pop(next(iter(self._items)))
-        self._items[key] = (stored, state)
-
-
 def handle(
     src: Source, key: bytes | None, value: bytes | None, stored: bytes | None, refdata: RefData,
-    cache: StateCache | None = None,
 ) -> Result:
     value = value or b""
     parsed = parse(src, key, value)
     if isinstance(parsed, Result):
         return parsed
     if stored:
-        state = cache.get(key, stored) if cache else state_from_bytes(stored)
+        state = state_from_bytes(stored)
     else:
         state = TraderState(parsed.trader_id)
     new, outputs = core.apply(state, parsed, refdata)
     out: bytes | None
     if new is not state:
         out = state_to_bytes(new)
-        if cache:
-            cache.put(key, out, new)
     else:
         # A redelivery after a crash: the local store may be ahead of the changelog (RocksDB
         # writes are not rolled back), so write the value again to get it logged. Refused
