@@ -43,6 +43,20 @@ class Settings(BaseSettings):
     # A batch closes when full or after this long (the latency it may add at low load).
     worker_batch_max: int = 1000
     worker_batch_seconds: float = 0.005
+    # faust commits inline in its delivery loop every N acknowledged inputs, stalling it for
+    # a flush and a round trip; its 2.8 s commit timer runs beside the loop. Only a crash's
+    # re-reading grows (harmless: the rules de-duplicate).
+    worker_commit_every: int = 20_000
+    # faust stops delivering inputs while more table writes than this wait to be sent; its
+    # default (100) stalled the worker at nearly every batch (one write per trader).
+    worker_changelog_buffer: int = 5_000
+    # Batching in the pipeline's Kafka clients (sequencer, worker, connector): producers wait
+    # up to linger for a fuller request; consumers let the broker wait up to fetch_wait for
+    # fetch_min_bytes. Fewer, fuller requests: the broker's CPU goes per request, and it
+    # shares the machine (README: Performance). Each adds at most its wait to a hop.
+    kafka_linger_ms: float = Field(default=5.0, ge=0.0)
+    kafka_fetch_wait_ms: int = Field(default=10, ge=0)
+    kafka_fetch_min_bytes: int = Field(default=16_384, ge=1)
 
     exchange_host: str = "127.0.0.1"  # where the simulator listens
     exchange_port: int = 7070
@@ -66,10 +80,13 @@ class Settings(BaseSettings):
     sink_metrics_port: int = 7073
 
     # Operating (README: Operating). Logs: one JSON object per line on stderr ("text" for a
-    # person); log_events adds one line per request, order and fill in every process.
+    # person); log_events adds one line per request, order and fill in every process, for
+    # the share log_events_sample of traces (chosen by trace id: a sampled trade is logged
+    # whole, everywhere; refusals and warnings always). At volume, 0.01 (README: Operating).
     log_format: str = "json"
     log_level: str = "INFO"
     log_events: bool = True
+    log_events_sample: float = Field(default=1.0, ge=0.0, le=1.0)
     service_name: str = ""  # empty: the command (worker, api, connector, ...)
     otlp_endpoint: str = ""  # e.g. http://collector:4318: export spans (the `otel` extra)
     metrics_bind: str = "127.0.0.1"  # where the sequencer's and connector's probes listen

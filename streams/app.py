@@ -21,7 +21,7 @@ GUARANTEE = "at_least_once"  # effects are idempotent in the domain; see README
 
 def create_app(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App:
     codecs.register()
-    faust_fixes.install()
+    faust_fixes.install(settings.worker_changelog_buffer)
     datadir = Path(settings.state_dir).resolve() / "workers" / worker_id
     datadir.parent.mkdir(parents=True, exist_ok=True)
     web_ssl = worker_ssl_context(settings)  # HTTPS on the web port when given a certificate
@@ -41,7 +41,8 @@ def create_app(settings: Settings, bootstrap: str, worker_id: str = "0") -> faus
         web_ssl_context=web_ssl,
         broker_credentials=faust_credentials(settings),  # SASL_SSL when settings say so
         table_standby_replicas=settings.standby_replicas,
-        broker_commit_every=500,
+        broker_commit_every=settings.worker_commit_every,
+        producer_linger_ms=int(settings.kafka_linger_ms),  # table changelogs
         broker_session_timeout=settings.worker_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.worker_session_timeout_seconds / 3),
         web_in_thread=False,

@@ -42,9 +42,11 @@ async def _flush(self: Any) -> None:
             continue  # the broker may be restarting: keep waiting, never commit ahead
 
 
-def install() -> None:
-    """Patch ProducerBuffer before any app creates one (its task binds _send_pending)."""
+def install(buffer_max: int = 100) -> None:
+    """Patch ProducerBuffer before any app creates one (its task binds _send_pending);
+    `buffer_max`: table writes queued before faust holds input delivery back (Settings)."""
     global _installed
+    ProducerBuffer.max_messages = buffer_max
     if not _installed:
         ProducerBuffer._send_pending = _send_pending  # type: ignore[method-assign]
         ProducerBuffer.flush = _flush  # type: ignore[method-assign]

@@ -39,7 +39,8 @@ def record(result: Result) -> None:
                 metrics.REQUESTS.labels(REQUEST_TYPES.get(result.kind, "other"), outcome,
                                         reason).inc()
             log.info("request %s %s %s", o.request_id, outcome, reason,
-                     extra={"request_id": o.request_id, "trade_id": o.trade_id})
+                     extra={"request_id": o.request_id, "trade_id": o.trade_id,
+                            "keep": not o.accepted})  # refusals: past any sampling
         elif isinstance(o, TradeUpdate):
             if o.last_qty:
                 metrics.FILLS.inc()

@@ -25,11 +25,11 @@ class DeliveryFailed(Exception):
 
 
 class Outputs:
-    def __init__(self, bootstrap: str, topics: dict[Out, str]) -> None:
+    def __init__(self, bootstrap: str, topics: dict[Out, str], linger_ms: float = 5.0) -> None:
         self.topics = topics
         self._failed: list[KafkaError] = []
         # Dead letters carry the original bytes (up to the topic's 1 MB cap) plus headers.
-        self._prod = producer(bootstrap, **{"linger.ms": 1, "message.max.bytes": 1_200_000,
+        self._prod = producer(bootstrap, **{"linger.ms": linger_ms, "message.max.bytes": 1_200_000,
                                             "queue.buffering.max.messages": 1_000_000,
                                             "delivery.report.only.error": True})
 

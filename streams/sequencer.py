@@ -16,7 +16,7 @@ from collections.abc import Callable
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from brokerage.adapters.group import GroupMember
-from brokerage.adapters.kafka import consumer, producer
+from brokerage.adapters.kafka import batching, consumer, producer
 from brokerage.config import Settings
 from brokerage.observability import trace
 from brokerage.observability.metrics import LagSampler
@@ -42,8 +42,9 @@ def forward(prod: Producer, topic: str, msg: Message,
 
 def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None) -> None:
     stop = stop or _stop_on_signals()
-    prod = producer(bootstrap, **{"linger.ms": 2})
-    member = GroupMember(lambda: consumer(bootstrap, f"{settings.app_id}-sequencer"),
+    prod = producer(bootstrap, **{"linger.ms": settings.kafka_linger_ms})
+    member = GroupMember(lambda: consumer(bootstrap, f"{settings.app_id}-sequencer",
+                                          **batching(settings)),
                          [settings.topic_requests, settings.topic_executions])
     log.info("sequencing %s + %s -> %s", settings.topic_requests, settings.topic_executions,
              settings.topic_inputs)

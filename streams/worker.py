@@ -35,7 +35,8 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     inputs = raw_topic(app, settings.topic_inputs)
     outs = Outputs(bootstrap, {Out.RESPONSES: settings.topic_responses,
                                Out.ORDERS: settings.topic_orders,
-                               Out.DEAD_LETTERS: settings.topic_dead_letters})
+                               Out.DEAD_LETTERS: settings.topic_dead_letters},
+                   settings.kafka_linger_ms)
 
     offsets = continuity_mod.offsets_table(app, settings)
     continuity = InputContinuity(

@@ -42,6 +42,12 @@ def consumer(bootstrap: str, group: str, **extra: Any) -> Consumer:
     return Consumer(conf)
 
 
+def batching(settings: Settings) -> dict[str, Any]:
+    """The pipeline consumers' fetch batching (see Settings.kafka_fetch_wait_ms)."""
+    return {"fetch.wait.max.ms": settings.kafka_fetch_wait_ms,
+            "fetch.min.bytes": settings.kafka_fetch_min_bytes}
+
+
 def admin_client(bootstrap: str) -> AdminClient:
     return AdminClient(client_conf(bootstrap))
 

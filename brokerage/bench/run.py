@@ -62,7 +62,7 @@ def bench(base: Settings, cfg: BenchConfig, progress: Progress,
     machine: dict[str, Any] = {"cpus": os.cpu_count(), "platform": platform.platform(),
                "python": platform.python_version(),
                "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-               "code": code_version()}
+               "code": code_version(), "tuning": {k: getattr(base, k) for k in TUNING}}
     rd = refdata_mod.load(base.refdata_path)
     sizes = sum(b - a for _, _, (a, b) in plan(cfg, 10**12))
     work = build(sizes, cfg.traders, rd, cfg.seed)
@@ -104,6 +104,12 @@ def bench(base: Settings, cfg: BenchConfig, progress: Progress,
     machine["step_seconds"] = clock.laps
     return document(started, machine, cfg.as_dict(), kinds(work.mix), ours, ceiling,
                     postgres, scaling)
+
+
+# The settings that move the figures (README: Performance), recorded with each result.
+TUNING = ("log_events", "log_events_sample", "worker_batch_max", "worker_batch_seconds",
+          "worker_commit_every", "worker_changelog_buffer", "kafka_linger_ms",
+          "kafka_fetch_wait_ms", "kafka_fetch_min_bytes")
 
 
 def code_version() -> str:

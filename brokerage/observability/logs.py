@@ -66,10 +66,29 @@ class TextFormatter(logging.Formatter):
         return redact.redact(line)
 
 
+class TraceSample(logging.Filter):
+    """Keep a per-event line if its trace is in the sample. The decision is a function of the
+    trace id, so a sampled trade is logged whole, in every process it crosses; warnings and
+    lines marked `extra={"keep": True}` (refusals) always pass."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__()
+        self.below = int(max(0.0, min(1.0, rate)) * 2**32)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING or record.__dict__.get("keep"):
+            return True
+        tid = record.__dict__.get("trace_id") or trace.fields().get("trace_id")
+        # W3C: the right-most bytes of a trace id are random, made for sampling decisions.
+        return tid is not None and int(tid[-8:], 16) < self.below
+
+
 def setup(service: str, *, fmt: str = "json", level: str = "INFO", events: bool = True,
-          secrets: tuple[str | None, ...] = (), hooks: bool = True) -> None:
+          events_sample: float = 1.0, secrets: tuple[str | None, ...] = (),
+          hooks: bool = True) -> None:
     """Make the root logger write `fmt` lines to stderr; idempotent. With `hooks`, uncaught
-    exceptions and warnings are log lines too (for processes, not in-process callers)."""
+    exceptions and warnings are log lines too (for processes, not in-process callers).
+    `events_sample` (0..1) keeps that share of traces' per-event lines."""
     redact.register(secrets)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service) if fmt == "json" else TextFormatter(service))
@@ -82,7 +101,12 @@ def setup(service: str, *, fmt: str = "json", level: str = "INFO", events: bool 
     root.setLevel(level.upper())
     for name, lvl in _NOISY.items():
         logging.getLogger(name).setLevel(max(lvl, root.level))
-    logging.getLogger(EVENTS).setLevel(root.level if events else logging.WARNING)
+    events_log = logging.getLogger(EVENTS)
+    events_log.setLevel(root.level if events else logging.WARNING)
+    for f in [f for f in events_log.filters if isinstance(f, TraceSample)]:
+        events_log.removeFilter(f)
+    if events and events_sample < 1.0:
+        events_log.addFilter(TraceSample(events_sample))
     if hooks:
         logging.captureWarnings(True)
         sys.excepthook = _log_uncaught

@@ -16,7 +16,8 @@ def start(command: str, settings: Settings) -> None:
     service = settings.service_name or command
     serves = command in SERVICES
     logs.setup(service, fmt=settings.log_format if serves else "text", level=settings.log_level,
-               events=settings.log_events, secrets=secrets(settings), hooks=serves)
+               events=settings.log_events,
+               events_sample=settings.log_events_sample, secrets=secrets(settings), hooks=serves)
     if serves:
         otel.configure(service, settings.otlp_endpoint)
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from brokerage.adapters.group import GroupMember
-from brokerage.adapters.kafka import consumer, producer
+from brokerage.adapters.kafka import batching, consumer, producer
 from brokerage.codec.models import order_from_record
 from brokerage.config import Settings
 from brokerage.observability.probes import serve
@@ -30,10 +30,11 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     breaker = CircuitBreaker(settings.connector_breaker_failures,
                              settings.connector_breaker_reset_seconds)
     client = ExchangeClient(settings.exchange_url, breaker)
-    prod = producer(bootstrap)
+    prod = producer(bootstrap, **{"linger.ms": settings.kafka_linger_ms})
     # Outages can hold one batch for long: stay in the group meanwhile.
     cons = GroupMember(lambda: consumer(bootstrap, f"{settings.app_id}-connector",
-                                        **{"max.poll.interval.ms": 3_600_000}),
+                                        **{"max.poll.interval.ms": 3_600_000},
+                                        **batching(settings)),
                        [settings.topic_orders])
     start = last_published_seq(bootstrap, settings.topic_executions)
     log.info("connector: exchange %s, resuming executions after seq %d",

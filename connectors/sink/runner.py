@@ -14,7 +14,7 @@ import time
 import psycopg
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 
-from brokerage.adapters.kafka import consumer
+from brokerage.adapters.kafka import batching, consumer
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.domain.state import TraderState
@@ -41,7 +41,8 @@ class Sink:
         group = settings.sink_group_id or f"{settings.app_id}-sink-postgres"
         # A killed sink holds its partitions until its session times out: as short as a worker's.
         timeout_ms = int(settings.worker_session_timeout_seconds * 1000)
-        self.consumer: Consumer = consumer(bootstrap, group, **{"session.timeout.ms": timeout_ms})
+        self.consumer: Consumer = consumer(bootstrap, group, **{"session.timeout.ms": timeout_ms},
+                                           **batching(settings))
         self.positions: dict[int, int | None] = {}  # per assigned partition: the DB's offset
         self.cache: dict[str, TraderState] = {}
         self.stats = Stats()

@@ -92,3 +92,35 @@ def test_text_format_is_redacted_and_names_the_trace() -> None:
     with trace.bound(trace.new(), trader_id="bob"):
         line = handler.format(rec)
     assert "abcdef" not in line and "trader_id=bob" in line and "trace_id=" in line
+
+
+def test_event_sampling_keeps_whole_traces_refusals_and_warnings(lines: io.StringIO) -> None:
+    log = logging.getLogger("test.observability")
+    sample = logs.TraceSample(0.25)
+    log.addFilter(sample)
+    try:
+        ctxs = [trace.new() for _ in range(400)]
+        for ctx in ctxs:
+            with trace.bound(ctx):
+                log.info("request")
+                log.info("fill")  # the same trace, later: the same decision
+        with trace.bound(trace.TraceContext("f" * 32, "1" * 16)):  # above any cut below 1
+            log.info("refused", extra={"keep": True})
+            log.warning("odd")
+            log.info("dropped")
+        log.info("no trace at all")
+    finally:
+        log.removeFilter(sample)
+    got = records(lines)
+    kept = [r["trace_id"] for r in got if r["message"] == "request"]
+    assert kept == [r["trace_id"] for r in got if r["message"] == "fill"]
+    assert 40 < len(kept) < 160  # ~100 of 400: a share, neither none nor all
+    assert [r["message"] for r in got[-2:]] == ["refused", "odd"]
+
+
+def test_event_sampling_is_set_up_from_the_settings() -> None:
+    events = logging.getLogger(logs.EVENTS)
+    process.start("verify", Settings(log_events_sample=0.5))
+    assert [f.below for f in events.filters if isinstance(f, logs.TraceSample)] == [2**31]
+    process.start("verify", Settings())  # the default keeps every line: no filter
+    assert not [f for f in events.filters if isinstance(f, logs.TraceSample)]
