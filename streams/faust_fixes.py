@@ -53,13 +53,17 @@ def install(buffer_max: int = 100) -> None:
         _installed = True
 
 
-def flush_also(app: faust.App, extra: Callable[[], Awaitable[None]]) -> None:
+def flush_also(app: faust.App, extra: Callable[[], Awaitable[None]],
+               before: Callable[[], None] | None = None) -> None:
     """Make faust's flush before every offset commit also wait for `extra` (our own
-    producer's deliveries): inputs are never committed ahead of what they caused."""
+    producer's deliveries): inputs are never committed ahead of what they caused. `before`
+    runs first, so table writes it makes are flushed with the rest."""
     prod = app.producer
     original = prod.flush
 
     async def flush() -> None:
+        if before is not None:
+            before()
         await original()
         await extra()
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, cast
 
 import faust
-from confluent_kafka import Consumer, KafkaException, TopicPartition
 from faust.types import EventT, TableT
 
-from brokerage.adapters.kafka import consumer
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.observability import otel, trace
@@ -20,8 +17,9 @@ from brokerage.service.messages import Out, Send, source_of
 from . import continuity as continuity_mod
 from . import faust_fixes, metrics, observe
 from .app import at, create_app, raw_topic, trader_table
-from .continuity import InputContinuity, StallWatch
+from .continuity import InputContinuity, Marks
 from .outputs import DeliveryFailed, Outputs
+from .stalls import watch_stalls
 from .web import register
 
 log = logging.getLogger("brokerage.worker")
@@ -42,9 +40,12 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     continuity = InputContinuity(
         lambda p: continuity_mod.resume_at(app, offsets, settings.topic_inputs, p))
 
+    marks = Marks()  # the offsets records, written before each commit
+
     @app.on_partitions_assigned.connect
     async def _on_assigned(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
         continuity.forget()
+        marks.clear()
 
     delivered: dict[int, int] = {}  # input partition -> last offset faust handed over
     watch_stalls(app, settings, bootstrap, continuity, delivered)
@@ -55,7 +56,11 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
         except DeliveryFailed as exc:  # commit nothing: the restart reads the inputs again
             continuity_mod.restart(f"outputs not delivered: {exc}")
 
-    faust_fixes.flush_also(app, outputs_delivered)
+    def record_marks() -> None:
+        marks.write(offsets, continuity, {tp.partition for tp in app.assignor.assigned_actives()
+                                          if tp.topic == settings.topic_inputs})
+
+    faust_fixes.flush_also(app, outputs_delivered, before=record_marks)
 
     @app.agent(inputs)
     async def process(stream: faust.StreamT[bytes]) -> None:
@@ -80,10 +85,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                     at(last[key])  # a trader's records share a changelog partition, in order
                     for k, v in records:
                         put(table, k, v)
-                for event in {e.message.partition: e for e in events}.values():
-                    at(event)
-                    p = event.message.partition
-                    offsets[continuity_mod.key(p)] = b"%d" % continuity.next(p)
+                marks.note(events)
             outs.send(sends)  # delivered before faust commits these inputs: see below
 
     def apply(batch: Batch, event: EventT, table: TableT[bytes, bytes]) -> list[Send]:
@@ -114,37 +116,6 @@ def put(table: TableT[bytes, bytes], key: bytes, value: bytes | None) -> None:
         table[key] = value
     else:  # also when gone locally: a deletion sent before may not have reached the changelog
         del table[key]
-
-
-def watch_stalls(app: faust.App, settings: Settings, bootstrap: str,
-                 continuity: InputContinuity, delivered: dict[int, int]) -> None:
-    """Every 10 s: an owned input partition with inputs waiting past where it must resume,
-    and nothing handed over for three looks, is re-read like a hole."""
-    watch, probe = StallWatch(), consumer(bootstrap, f"{settings.app_id}-stall-probe")
-    topic = settings.topic_inputs
-
-    @app.timer(10.0)
-    async def look_for_stalls() -> None:
-        if app.rebalancing or app.in_recovery:
-            watch.reset()
-            return
-        owned = sorted(tp.partition for tp in app.assignor.assigned_actives()
-                       if tp.topic == topic)
-        try:
-            marks = await asyncio.get_running_loop().run_in_executor(
-                None, watermarks, probe, topic, owned)
-        except KafkaException:  # the broker restarting: look again later
-            return
-        for p, (low, high) in marks.items():
-            start = continuity.start(p)
-            begin = start if start is not None else low
-            if watch.stalled(p, delivered.get(p), high > begin):
-                await continuity_mod.rewind_and_exit(app, topic, p, begin, high)
-
-
-def watermarks(c: Consumer, topic: str, partitions: list[int]) -> dict[int, tuple[int, int]]:
-    return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=5, cached=False)
-            for p in partitions}
 
 
 def run(settings: Settings, bootstrap: str, worker_id: str = "0") -> None:

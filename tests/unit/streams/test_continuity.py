@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from streams.continuity import InputContinuity, StallWatch
+from streams.continuity import InputContinuity, Marks
+from streams.stalls import StallWatch
 
 
 def test_contiguous_offsets_and_redeliveries_pass() -> None:
@@ -58,3 +59,26 @@ def test_a_partition_is_stalled_only_after_three_looks_without_delivery_while_in
     assert not w.stalled(1, 40, waiting=False)  # caught up: nothing waits
     assert not w.stalled(1, 40, waiting=True) and not w.stalled(1, 40, waiting=True)
     assert w.stalled(1, 40, waiting=True)
+
+
+class _Msg:
+    def __init__(self, partition: int, offset: int) -> None:
+        self.partition, self.offset = partition, offset
+
+
+class _Event:  # what Marks reads of a faust event (weak-referenceable, as faust's are)
+    def __init__(self, partition: int, offset: int) -> None:
+        self.message = _Msg(partition, offset)
+
+
+def test_marks_record_each_owned_partitions_next_offset_once_per_commit() -> None:
+    c, marks, table = InputContinuity(lambda p: None), Marks(), {}
+    events = [_Event(p, o) for p, o in [(0, 5), (1, 7), (0, 6), (2, 3)]]
+    for e in events:
+        assert c.gap(e.message.partition, e.message.offset) is None
+    marks.note(events)
+    marks.write(table, c, owned={0, 2})  # type: ignore[arg-type]
+    assert table == {b"0": b"7", b"2": b"4"}  # 1 was revoked meanwhile: no record
+    table.clear()
+    marks.write(table, c, owned={0, 1, 2})  # type: ignore[arg-type]
+    assert table == {}  # nothing applied since the last commit
