@@ -6,7 +6,7 @@ from its first response to the last (every request is answered exactly once on t
 topic). No exchange, sequencer or connector: this isolates the rules agent, the per-event
 overhead we optimise. Prints events/s; compare runs made in the same minute.
 
-    .venv/bin/python scripts/bench_worker.py [--requests 20000] [--traders 1000]
+    .venv/bin/python scripts/bench_worker.py [--requests 20000] [--traders 1000] [--unframed]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import TopicPartition
 
@@ -25,6 +26,7 @@ from brokerage.config import Settings
 from brokerage.domain import refdata
 from brokerage.entrypoints.processes import Processes
 from brokerage.localkafka import free_port, start, stop
+from brokerage.service import frames
 
 
 def main() -> None:
@@ -33,6 +35,8 @@ def main() -> None:
     ap.add_argument("--traders", type=int, default=1_000)
     ap.add_argument("--partitions", type=int, default=8)
     ap.add_argument("--bootstrap", default="")
+    ap.add_argument("--unframed", action="store_true", help="one message per input")
+    ap.add_argument("--frame", type=int, default=200, help="inputs per frame at most")
     a = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-worker-"))
     base = Settings()
@@ -45,20 +49,32 @@ def main() -> None:
     try:
         s = bench_settings(base.model_copy(update={"kafka_bootstrap_servers": bootstrap}),
                            root, a.partitions, False)
-        run(s, bootstrap, a.requests, a.traders, root)
+        run(s, bootstrap, a.requests, a.traders, root, a.unframed, a.frame)
     finally:
         if info:
             stop(root / "kafka")
 
 
-def run(s: Settings, bootstrap: str, requests: int, traders: int, root: Path) -> None:
+def run(s: Settings, bootstrap: str, requests: int, traders: int, root: Path,
+        unframed: bool = False, frame: int = 200) -> None:
     create_topics(bootstrap, topic_names(s), s.partitions, configs=topic_configs(s))
     work = build(requests, traders, refdata.load(s.refdata_path))
     msgs = work.deposits + work.mix
-    prod = producer(bootstrap, **{"linger.ms": 5})
-    for m in msgs:
-        prod.produce(s.topic_inputs, m.value, m.key)
-        prod.poll(0)
+    prod = producer(bootstrap, **{"linger.ms": 5, "message.max.bytes": 1_200_000})
+    if unframed:  # one message per input, as before frames (the worker reads both)
+        for m in msgs:
+            prod.produce(s.topic_inputs, m.value, m.key)
+            prod.poll(0)
+    else:  # as the sequencer writes them: frames of up to `frame` inputs per partition
+        by_partition: dict[int, list[dict[str, Any]]] = {}
+        for n, m in enumerate(msgs):
+            by_partition.setdefault(frames.partition_for(m.key, s.partitions), []).append(
+                frames.framed(s.topic_requests, 0, n, 0, m.key, m.value, []))
+        for p, items in by_partition.items():
+            for i in range(0, len(items), frame):
+                for value in frames.pack(items[i:i + frame]):
+                    prod.produce(s.topic_inputs, value, partition=p)
+                    prod.poll(0)
     prod.flush(60)
     print(f"{len(msgs)} inputs written; starting the worker", flush=True)
     (root / "logs").mkdir(exist_ok=True)

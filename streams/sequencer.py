@@ -1,4 +1,5 @@
-"""`brokerage sequencer`: merge requests and executions into one ordered log per trader.
+"""`brokerage sequencer`: merge requests and executions into one ordered log per trader,
+in frames: the inputs of a batch, per partition, in one message (service/frames.py).
 
 A plain confluent-kafka loop with manual commits, not a Faust agent: offsets are committed
 only after the copies are delivered. (As a Faust agent over two topics it lost ranges of
@@ -12,6 +13,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
@@ -21,28 +23,46 @@ from brokerage.config import Settings
 from brokerage.observability import trace
 from brokerage.observability.metrics import LagSampler
 from brokerage.observability.probes import Heartbeat, serve
-from brokerage.service.messages import envelope
+from brokerage.service import frames
 
 log = logging.getLogger("brokerage.sequencer")
 
 
-def forward(prod: Producer, topic: str, msg: Message,
-            on_delivery: Callable[[KafkaError | None, Message], None] | None = None) -> None:
-    key = msg.key()
-    headers: list[tuple[str, str | bytes | None]] = list(envelope(
-        msg.topic() or "", msg.partition() or 0, msg.offset() or 0, msg.timestamp()[1]))
-    headers += trace.carried(msg.headers())  # the trace goes on
-    value = msg.value() or b""  # not None: a null would be a tombstone, never reaching the rules
-    if key:
-        prod.produce(topic, value, key, headers=headers, on_delivery=on_delivery)
-    else:  # keyless: keep its place, the rules will dead-letter it
-        prod.produce(topic, value, key, partition=msg.partition() or 0, headers=headers,
-                     on_delivery=on_delivery)
+def copy(prod: Producer, topic: str, partitions: int, batch: list[Message],
+         on_delivery: Callable[[KafkaError | None, Message], None]) -> None:
+    """Each input to the partition of its key (a keyless one keeps its own: the rules
+    dead-letter it), in frames per partition, in order (brokerage/service/frames.py)."""
+    by_partition: dict[int, list[dict[str, Any]]] = {}
+    for msg in batch:
+        key, p = msg.key(), msg.partition() or 0
+        to = frames.partition_for(key, partitions) if key else p % partitions
+        by_partition.setdefault(to, []).append(frames.framed(
+            msg.topic() or "", p, msg.offset() or 0, msg.timestamp()[1], key, msg.value(),
+            trace.carried(msg.headers())))  # the trace goes on
+    for to, items in by_partition.items():
+        for value in frames.pack(items):
+            prod.produce(topic, value, partition=to, on_delivery=on_delivery)
+
+
+def partition_count(prod: Producer, topic: str, stop: threading.Event) -> int:
+    while True:
+        try:
+            meta = prod.list_topics(topic, timeout=10).topics[topic]
+            if meta.error is None and meta.partitions:
+                return len(meta.partitions)
+            log.warning("no partitions for %s yet: %s", topic, meta.error)
+        except KafkaException as exc:  # the broker starting
+            log.warning("metadata for %s: %s", topic, exc)
+        if stop.wait(1.0):
+            raise SystemExit(0)
 
 
 def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None) -> None:
     stop = stop or _stop_on_signals()
-    prod = producer(bootstrap, **{"linger.ms": settings.kafka_linger_ms})
+    # A frame holds up to an input of MAX_INPUT_BYTES and its envelope.
+    prod = producer(bootstrap, **{"linger.ms": settings.kafka_linger_ms,
+                                  "message.max.bytes": 1_200_000})
+    partitions = partition_count(prod, settings.topic_inputs, stop)
     member = GroupMember(lambda: consumer(bootstrap, f"{settings.app_id}-sequencer",
                                           **batching(settings)),
                          [settings.topic_requests, settings.topic_executions])
@@ -68,9 +88,8 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
             if not batch:
                 continue
             failed.clear()
-            for msg in batch:
-                forward(prod, settings.topic_inputs, msg, note_failure)
-                prod.poll(0)
+            copy(prod, settings.topic_inputs, partitions, batch, note_failure)
+            prod.poll(0)
             while prod.flush(5):  # delivered before committed; the broker may be restarting
                 log.warning("waiting for the broker to take %d copies", len(prod))
                 if stop.is_set():

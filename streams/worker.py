@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, cast
 
 import faust
@@ -12,6 +13,7 @@ from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.observability import otel, trace
 from brokerage.service.batch import Batch, StoredCache
+from brokerage.service.frames import Input, unpack
 from brokerage.service.messages import Out, Send, source_of
 
 from . import continuity as continuity_mod
@@ -77,9 +79,10 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                 if missing is not None:  # nothing of this batch is written or acknowledged
                     await continuity_mod.rewind_and_exit(app, msg.topic, msg.partition,
                                                          missing, msg.offset)
-                sends += apply(batch, event, table)
-                if isinstance(msg.key, bytes):
-                    last[msg.key] = event
+                for inp in unpack(input_of(msg, event.value)):  # a frame holds many
+                    sends += apply(batch, inp, table)
+                    if inp.key:
+                        last[inp.key] = event
             with metrics.WRITE_SECONDS.time():
                 for key, records in batch.writes().items():
                     at(last[key])  # a trader's records share a changelog partition, in order
@@ -88,16 +91,15 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                 marks.note(events)
             outs.send(sends)  # delivered before faust commits these inputs: see below
 
-    def apply(batch: Batch, event: EventT, table: TableT[bytes, bytes]) -> list[Send]:
-        msg = event.message
-        src = source_of(msg.headers, msg.topic, msg.partition, msg.offset,
-                        int(msg.timestamp * 1000), settings.topic_executions)
-        key = msg.key if isinstance(msg.key, bytes) else None
+    def apply(batch: Batch, inp: Input, table: TableT[bytes, bytes]) -> list[Send]:
+        src = source_of(inp.headers, inp.topic, inp.partition, inp.offset, inp.timestamp_ms,
+                        settings.topic_executions)
+        key = inp.key
         # The trace the input carries goes on with everything it causes (README: Operating).
-        with otel.span("apply", trace.from_headers(msg.headers), "consumer") as ctx, \
+        with otel.span("apply", trace.from_headers(inp.headers), "consumer") as ctx, \
                 trace.bound(ctx, trader_id=key.decode("utf-8", "replace") if key else None):
             with metrics.APPLY_SECONDS.time():
-                result = batch.apply(src, key, event.value, table.get)
+                result = batch.apply(src, key, inp.value, table.get)
             metrics.EVENTS.labels(result.kind).inc()
             observe.record(result)
             for s in result.sends:
@@ -109,6 +111,16 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     register(app, table, settings, worker_id)
     observe.install(app, table, cache, settings)
     return app
+
+
+def input_of(msg: Any, value: Any) -> Input:
+    """A faust message of trader-inputs, as `frames.unpack` takes it."""
+    h = msg.headers or []
+    headers = list(h.items()) if isinstance(h, Mapping) else [(k, v or b"") for k, v in h]
+    return Input(msg.topic, msg.partition, msg.offset,
+                 msg.key if isinstance(msg.key, bytes) else None,
+                 value if isinstance(value, bytes) else None, headers,
+                 int(msg.timestamp * 1000))
 
 
 def put(table: TableT[bytes, bytes], key: bytes, value: bytes | None) -> None:

@@ -11,6 +11,7 @@ from confluent_kafka import Message
 from brokerage.codec.state_log import states_of
 from brokerage.domain.refdata import RefData
 
+from .frames import inputs_of
 from .handler import handle, source_of
 
 
@@ -23,15 +24,15 @@ class Rebuilt:
 
 def rebuild(inputs: Iterable[Message], refdata: RefData, executions_topic: str) -> Rebuilt:
     out = Rebuilt()
-    for msg in inputs:
-        key = msg.key()
-        src = source_of(msg.headers(), msg.topic() or "", msg.partition() or 0,  # type: ignore[arg-type]
-                        msg.offset() or 0, msg.timestamp()[1], executions_topic)
-        result = handle(src, key, msg.value(), out.states.get(key) if key else None, refdata)
+    for inp in (i for msg in inputs for i in inputs_of(msg)):
+        key = inp.key
+        src = source_of(inp.headers, inp.topic, inp.partition, inp.offset, inp.timestamp_ms,
+                        executions_topic)
+        result = handle(src, key, inp.value, out.states.get(key) if key else None, refdata)
         out.events += 1
         if result.state is not None and key:
             out.states[key] = result.state
-            out.partitions[key] = msg.partition() or 0
+            out.partitions[key] = inp.partition
     return out
 
 

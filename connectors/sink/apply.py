@@ -7,36 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from brokerage.codec import avro
 from brokerage.codec.models import MalformedRecord
 from brokerage.domain import core
 from brokerage.domain.refdata import RefData
 from brokerage.domain.state import TraderState
+from brokerage.service.frames import Input
 from brokerage.service.handler import decode_event, source_of
 
 from .project import Rows, project
-
-
-@dataclass(frozen=True, slots=True)
-class Input:
-    """One trader-inputs message, as the consumer gave it."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes]]
-    timestamp_ms: int
-
-    @classmethod
-    def of(cls, m: Any) -> Input:
-        """From a confluent_kafka Message."""
-        headers = [(k, v or b"") for k, v in (m.headers() or [])]
-        return cls(m.topic() or "", m.partition() or 0, m.offset() or 0, m.key(), m.value(),
-                   headers, m.timestamp()[1])
 
 
 @dataclass

@@ -20,9 +20,10 @@ from brokerage.domain import refdata as refdata_mod
 from brokerage.domain.state import TraderState
 from brokerage.observability.metrics import LagSampler
 from brokerage.observability.probes import Heartbeat, serve
+from brokerage.service.frames import inputs_of
 
 from . import store
-from .apply import Input, apply_batch
+from .apply import apply_batch
 from .migrate import migrate
 from .stats import Stats
 
@@ -77,10 +78,11 @@ class Sink:
         if not msgs:
             return 0
         started = time.perf_counter()
-        traders = {m.key().decode("utf-8", "replace") for m in msgs if m.key()}  # type: ignore[union-attr]
+        inputs = [i for m in msgs for i in inputs_of(m)]  # a frame holds many
+        traders = {i.key.decode("utf-8", "replace") for i in inputs if i.key}
         missing = traders - self.cache.keys()
         known = {**store.load_states(self.conn, missing), **self.cache} if missing else self.cache
-        batch = apply_batch(map(Input.of, msgs), known, self.refdata, self.s.topic_executions)
+        batch = apply_batch(inputs, known, self.refdata, self.s.topic_executions)
         expected = {p: self.positions.get(p) for p in batch.next_offsets}
         try:
             store.write(self.conn, self.topic, batch.rows, batch.states, expected,

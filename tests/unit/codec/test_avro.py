@@ -25,6 +25,7 @@ from brokerage.codec.state import state_to_bytes
 from brokerage.domain import events as ev
 from brokerage.domain.state import TraderState
 from brokerage.domain.types import ExecType, OrderAction, OrderType, Side, TimeInForce, TradeStatus
+from brokerage.service import frames
 
 REQUESTS: list[ev.Request] = [
     ev.NewTrade("r1", "alice", Side.BUY, "AAPL", 10, OrderType.LIMIT, 19_000, TimeInForce.GTC),
@@ -75,6 +76,8 @@ def test_plain_fastavro_reads_single_object_encoding(name: str) -> None:
         "execution_report": execution_to_record(
             ev.ExecutionReport("x", "a", "t", ExecType.NEW)),
         "trade_event": output_to_record(ev.Response("r", "a", True, "t", TradeStatus.NEW)),
+        "input_frame": {"inputs": [frames.framed("reqs", 0, 1, 2, b"a", b"v",
+                                                 [("traceparent", b"00-...")])]},
     }
     stored = {"trader_state": lambda: state_to_bytes(TraderState("a")),
               "trader_head": lambda: state_log.writes(b"a", None, TraderState("a"))[0][0][1]}
@@ -85,7 +88,10 @@ def test_plain_fastavro_reads_single_object_encoding(name: str) -> None:
         fastavro.schema.to_parsing_canonical_form(schema), "CRC-64-AVRO")
     assert data[2:10].hex() == expected
     rec = fastavro.schemaless_reader(io.BytesIO(data[10:]), schema, None)
-    assert rec["trader_id"] == ("a" if name in stored else samples[name]["trader_id"])
+    if name == "input_frame":
+        assert rec == samples[name]
+    else:
+        assert rec["trader_id"] == ("a" if name in stored else samples[name]["trader_id"])
 
 
 @pytest.mark.parametrize(("data", "reason"), [

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from brokerage.codec import avro
 from brokerage.codec.models import execution_to_record, request_to_record
 from brokerage.domain import events as ev
+from brokerage.service.frames import Input
 from brokerage.service.handler import envelope
-from connectors.sink.apply import Input
 
 EXECUTIONS = "executions"
 

@@ -7,7 +7,8 @@ from brokerage.domain.refdata import load
 from brokerage.domain.requests import trade_id_for
 from brokerage.domain.state import MAX_CLOSED_TRADES
 from brokerage.domain.types import ExecType, Side, TimeInForce
-from connectors.sink.apply import Input, apply_batch
+from brokerage.service.frames import Input
+from connectors.sink.apply import apply_batch
 
 from .inputs import EXECUTIONS, Log
 
