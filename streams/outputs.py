@@ -29,9 +29,14 @@ class Outputs:
         self.topics = topics
         self._failed: list[KafkaError] = []
         # Dead letters carry the original bytes (up to the topic's 1 MB cap) plus headers.
+        # A delivery that has not succeeded in 30 s fails and restarts the worker, with a
+        # fresh producer: a chaos run saw this producer stuck after a broker restart
+        # (librdkafka "new leader not found in cache", cf. confluentinc/librdkafka#4976),
+        # holding faust's commit, and with it the group's rebalance, for the default 5 min.
         self._prod = producer(bootstrap, **{"linger.ms": linger_ms, "message.max.bytes": 1_200_000,
                                             "queue.buffering.max.messages": 1_000_000,
-                                            "delivery.report.only.error": True})
+                                            "delivery.report.only.error": True,
+                                            "message.timeout.ms": 30_000})
 
     def send(self, sends: Iterable[Send]) -> None:
         for s in sends:
