@@ -51,8 +51,8 @@ def _frame_fingerprints() -> frozenset[bytes]:
 
 
 def is_frame(value: bytes | None) -> bool:
-    return bool(value) and value[:2] == avro.MAGIC and (  # type: ignore[index]
-        value[2:avro.HEADER] in _frame_fingerprints())  # type: ignore[index]
+    return (value is not None and value[:2] == avro.MAGIC
+            and value[2:avro.HEADER] in _frame_fingerprints())
 
 
 def inputs_of(m: Any) -> list[Input]:
@@ -85,11 +85,11 @@ def pack(inputs: Sequence[dict[str, Any]]) -> Iterator[bytes]:
     """Frames of at most BUDGET bytes of inputs each (at least one input each), in order."""
     start, size = 0, 0
     for n, item in enumerate(inputs):
-        grown = size + len(item["value"]) + len(item["key"] or b"")
-        if n > start and grown > BUDGET:
+        weight = len(item["value"]) + len(item["key"] or b"")
+        if n > start and size + weight > BUDGET:
             yield avro.encode(FRAME, {"inputs": list(inputs[start:n])})
-            start, grown = n, len(item["value"]) + len(item["key"] or b"")
-        size = grown
+            start, size = n, 0
+        size += weight
     if start < len(inputs):
         yield avro.encode(FRAME, {"inputs": list(inputs[start:])})
 
