@@ -21,7 +21,8 @@ GUARANTEE = "at_least_once"  # effects are idempotent in the domain; see README
 
 def create_app(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App:
     codecs.register()
-    faust_fixes.install(settings.worker_changelog_buffer)
+    faust_fixes.install(settings.worker_changelog_buffer, settings.kafka_fetch_wait_ms,
+                        settings.kafka_fetch_min_bytes)
     datadir = Path(settings.state_dir).resolve() / "workers" / worker_id
     datadir.parent.mkdir(parents=True, exist_ok=True)
     web_ssl = worker_ssl_context(settings)  # HTTPS on the web port when given a certificate

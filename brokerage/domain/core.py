@@ -7,7 +7,6 @@ Idempotent: a request id or execution id seen before changes nothing.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from typing import Any
 
 from .events import (
@@ -26,6 +25,7 @@ from .events import (
 )
 from .executions import on_execution
 from .ledger import rebalance
+from .records import evolve
 from .refdata import RefData
 from .requests import on_change, on_new, on_wallet, order_for, reject
 from .state import (
@@ -43,7 +43,7 @@ MAX_DAYS_REMEMBERED = 10
 def fingerprint(req: Request) -> str:
     """The request's identity for idempotency: its body, not when it arrived. An amend's
     time in force is appended only when set: amends from before it existed keep theirs."""
-    body = repr(replace(req, at_ms=0))
+    body = repr(evolve(req, at_ms=0))
     if isinstance(req, AmendTrade) and req.time_in_force is not None:
         body += f"+time_in_force={req.time_in_force.value}"
     return hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
@@ -114,7 +114,7 @@ def _end_of_day(state: TraderState, event: EndOfDay) -> tuple[TraderState, list[
     outputs: list[Output] = []
     for trade in list(new.trades.values()):
         if trade.time_in_force is TimeInForce.DAY and not trade.status.terminal:
-            expired = replace(trade, status=TradeStatus.EXPIRED, prior_status=None,
+            expired = evolve(trade, status=TradeStatus.EXPIRED, prior_status=None,
                               pending_qty=None, pending_price=None, change_request_id=None,
                               pending_time_in_force=None)
             new.trades[trade.trade_id] = rebalance(new, expired, 0).stamped(

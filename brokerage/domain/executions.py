@@ -5,10 +5,9 @@ Only legal transitions are taken; anything else yields an Anomaly and leaves the
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from .events import Anomaly, ExecutionReport, Output, TradeUpdate
 from .ledger import rebalance, settle_fill, target_block
+from .records import evolve
 from .refdata import RefData
 from .requests import change_order_id
 from .state import MAX_HISTORY, Fill, Superseded, Trade, TraderState
@@ -25,7 +24,7 @@ def _working(trade: Trade) -> TradeStatus:
 
 
 def _settled(trade: Trade, status: TradeStatus) -> Trade:
-    return replace(
+    return evolve(
         trade, status=status, prior_status=None, pending_qty=None, pending_price=None,
         pending_time_in_force=None, change_request_id=None,
     )
@@ -33,9 +32,9 @@ def _settled(trade: Trade, status: TradeStatus) -> Trade:
 
 def _ack(trade: Trade, rep: ExecutionReport) -> Trade | str:
     if trade.status is S.PENDING_NEW:
-        return replace(trade, status=S.NEW)
+        return evolve(trade, status=S.NEW)
     if trade.status.pending_change and trade.prior_status is S.PENDING_NEW:
-        return replace(trade, prior_status=S.NEW)
+        return evolve(trade, prior_status=S.NEW)
     return f"ack in {trade.status}"
 
 
@@ -67,7 +66,7 @@ def _confirm(trade: Trade, rep: ExecutionReport) -> Trade | str:
     if trade.status is not wanted:
         return f"{t} in {trade.status}"
     if t is ExecType.REPLACED:
-        trade = replace(
+        trade = evolve(
             trade, quantity=trade.pending_qty or trade.quantity, version=trade.version + 1,
             order_id=change_order_id(trade, OrderAction.REPLACE),
             block_price=trade.pending_price or trade.block_price,
@@ -114,13 +113,13 @@ def on_execution(state: TraderState, rep: ExecutionReport, refdata: RefData) -> 
         trade = settle_fill(state, trade, refdata, rep.last_qty, rep.last_price)
         fee = trade.fees - fees_before
         fills = (*trade.fills, Fill(rep.exec_id, rep.last_qty, rep.last_price, fee))
-        trade = replace(trade, fills=fills)
+        trade = evolve(trade, fills=fills)
         if trade.cum_qty >= max(trade.quantity, trade.pending_qty or 0):
             trade = _settled(trade, S.FILLED)
         elif trade.status.pending_change:
-            trade = replace(trade, prior_status=_working(trade))
+            trade = evolve(trade, prior_status=_working(trade))
         else:
-            trade = replace(trade, status=_working(trade))
+            trade = evolve(trade, status=_working(trade))
     trade = rebalance(state, trade, target_block(trade, refdata)).stamped(
         rep.at_ms, f"exec:{rep.exec_id}")
     state.trades[trade.trade_id] = trade

@@ -3,8 +3,7 @@ so the trader's blocked totals always equal the sum over open trades."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from .records import evolve
 from .refdata import RefData
 from .state import Position, ShareTotals, Trade, TraderState
 from .types import Side
@@ -63,10 +62,10 @@ def rebalance(state: TraderState, trade: Trade, target: int) -> Trade:
     if trade.side is Side.SELL:
         pos = state.position(trade.symbol)
         state.positions[trade.symbol] = Position(pos.available - delta, pos.blocked + delta)
-        return replace(trade, blocked_shares=target)
+        return evolve(trade, blocked_shares=target)
     state.cash_available -= delta
     state.cash_blocked += delta
-    return replace(trade, blocked_cash=target)
+    return evolve(trade, blocked_cash=target)
 
 
 def settle_fill(state: TraderState, trade: Trade, refdata: RefData, qty: int, price: int) -> Trade:
@@ -80,17 +79,17 @@ def settle_fill(state: TraderState, trade: Trade, refdata: RefData, qty: int, pr
         cost = notional + fee
         state.cash_blocked -= cost
         state.positions[trade.symbol] = Position(pos.available + qty, pos.blocked)
-        trade = replace(trade, blocked_cash=trade.blocked_cash - cost)
-        state.totals = replace(totals, bought_notional=totals.bought_notional + notional)
+        trade = evolve(trade, blocked_cash=trade.blocked_cash - cost)
+        state.totals = evolve(totals, bought_notional=totals.bought_notional + notional)
         state.share_totals[trade.symbol] = _shares(shares, bought=qty)
     else:
         state.positions[trade.symbol] = Position(pos.available, pos.blocked - qty)
         state.cash_available += notional - fee
-        trade = replace(trade, blocked_shares=trade.blocked_shares - qty)
-        state.totals = replace(totals, sold_notional=totals.sold_notional + notional)
+        trade = evolve(trade, blocked_shares=trade.blocked_shares - qty)
+        state.totals = evolve(totals, sold_notional=totals.sold_notional + notional)
         state.share_totals[trade.symbol] = _shares(shares, sold=qty)
-    state.totals = replace(state.totals, fees=state.totals.fees + fee)
-    return replace(
+    state.totals = evolve(state.totals, fees=state.totals.fees + fee)
+    return evolve(
         trade,
         cum_qty=trade.cum_qty + qty,
         cum_notional=trade.cum_notional + notional,
@@ -100,4 +99,4 @@ def settle_fill(state: TraderState, trade: Trade, refdata: RefData, qty: int, pr
 
 def _shares(t: ShareTotals | None, bought: int = 0, sold: int = 0) -> ShareTotals:
     base = t or ShareTotals()
-    return replace(base, bought=base.bought + bought, sold=base.sold + sold)
+    return evolve(base, bought=base.bought + bought, sold=base.sold + sold)

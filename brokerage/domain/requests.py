@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 
 from . import validation as v
 from .events import (
@@ -18,6 +17,7 @@ from .events import (
     Withdraw,
 )
 from .ledger import rebalance, required_block, target_block
+from .records import evolve
 from .refdata import RefData
 from .state import Position, ShareTotals, Trade, TraderState
 from .types import OrderAction, OrderType, RejectReason, TradeStatus
@@ -112,11 +112,11 @@ def on_change(state: TraderState, req: AmendTrade | CancelTrade, refdata: RefDat
             return [reject(req, RejectReason.TRADE_NOT_OPEN, f"trade is {trade.status}")]
         if trade.status.pending_change:
             return [reject(req, RejectReason.CHANGE_PENDING, "a cancel or amend is pending")]
-        trade = replace(trade, status=TradeStatus.PENDING_CANCEL, prior_status=trade.status)
+        trade = evolve(trade, status=TradeStatus.PENDING_CANCEL, prior_status=trade.status)
     else:
         if problem := v.check_amend(req, trade, refdata):
             return [reject(req, *problem, trade_id=trade.trade_id)]
-        trade = replace(
+        trade = evolve(
             trade, status=TradeStatus.PENDING_REPLACE, prior_status=trade.status,
             pending_qty=req.quantity if req.quantity is not None else trade.quantity,
             pending_price=req.limit_price if req.limit_price is not None else trade.block_price,
@@ -128,7 +128,7 @@ def on_change(state: TraderState, req: AmendTrade | CancelTrade, refdata: RefDat
         if problem := v.check_affordable(state, trade, target):
             return [reject(req, *problem, trade_id=trade.trade_id)]
         trade = rebalance(state, trade, target)
-    trade = replace(trade, change_request_id=req.request_id, changes=trade.changes + 1)
+    trade = evolve(trade, change_request_id=req.request_id, changes=trade.changes + 1)
     trade = trade.stamped(req.at_ms, req.request_id)
     state.trades[trade.trade_id] = trade
     ok = Response(req.request_id, req.trader_id, True, trade.trade_id, trade.status)
@@ -145,15 +145,15 @@ def on_wallet(state: TraderState, req: Deposit | Withdraw, refdata: RefData) -> 
         state.cash_available += sign * req.amount
         t = state.totals
         state.totals = (
-            replace(t, deposited=t.deposited + req.amount) if sign > 0
-            else replace(t, withdrawn=t.withdrawn + req.amount)
+            evolve(t, deposited=t.deposited + req.amount) if sign > 0
+            else evolve(t, withdrawn=t.withdrawn + req.amount)
         )
     else:
         pos = state.position(req.symbol)
         state.positions[req.symbol] = Position(pos.available + sign * req.amount, pos.blocked)
         s = state.share_totals.get(req.symbol) or ShareTotals()
         state.share_totals[req.symbol] = (
-            replace(s, deposited=s.deposited + req.amount) if sign > 0
-            else replace(s, withdrawn=s.withdrawn + req.amount)
+            evolve(s, deposited=s.deposited + req.amount) if sign > 0
+            else evolve(s, withdrawn=s.withdrawn + req.amount)
         )
     return [Response(req.request_id, req.trader_id, True)]

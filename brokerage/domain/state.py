@@ -5,9 +5,10 @@ This is the table value. It is replaced, never mutated in place, by `apply`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from .events import Response
+from .records import evolve
 from .types import OrderType, Side, TimeInForce, TradeStatus
 
 # Bounded memory per trader, documented in README: a duplicate older than these windows
@@ -85,7 +86,7 @@ class Trade:
     def stamped(self, at_ms: int, cause: str) -> Trade:
         """This trade with its current status recorded in the history."""
         step = Change(at_ms, self.status, cause)
-        return replace(self, updated_ms=at_ms, history=(*self.history, step)[-MAX_HISTORY:])
+        return evolve(self, updated_ms=at_ms, history=(*self.history, step)[-MAX_HISTORY:])
 
     @property
     def remaining(self) -> int:
@@ -138,7 +139,7 @@ class TraderState:
 
     def copy(self) -> TraderState:
         """A copy whose containers can be changed without touching the original."""
-        return replace(
+        return evolve(
             self,
             positions=dict(self.positions),
             trades=dict(self.trades),

@@ -6,7 +6,6 @@ Kept free of Faust so it is unit tested without a broker; the agent only moves b
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from brokerage.codec import avro
 from brokerage.codec.models import (
@@ -19,6 +18,7 @@ from brokerage.codec.models import (
 from brokerage.codec.state import state_from_bytes, state_to_bytes
 from brokerage.domain import core
 from brokerage.domain.events import Anomaly, Event, OrderCommand, Output, Response, TradeUpdate
+from brokerage.domain.records import evolve
 from brokerage.domain.refdata import RefData
 from brokerage.domain.state import TraderState
 from brokerage.domain.types import RejectReason
@@ -96,7 +96,7 @@ def parse(src: Source, key: bytes | None, value: bytes) -> Event | Result:
         err = f"{type(exc).__name__}: {exc}"
         return Result(None, [dead_letter(src, key, value, "DecodeError", err, "DECODER_ERROR")],
                       "DECODER_ERROR")
-    return replace(event, at_ms=src.timestamp_ms)
+    return evolve(event, at_ms=src.timestamp_ms)
 
 
 def refused(outputs: list[Output]) -> bool:

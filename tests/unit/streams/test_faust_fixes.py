@@ -40,3 +40,19 @@ async def _flush_with_slow_handover(n: int) -> int:
 def test_flush_waits_until_every_queued_write_is_handed_over() -> None:
     faust_fixes.install()
     assert asyncio.run(_flush_with_slow_handover(4)) == 4
+
+
+async def _worker_consumer_fetch() -> tuple[int, int]:
+    app = faust.App("fetch-test", broker="kafka://127.0.0.1:1")
+    thread = app.consumer._thread  # faust's aiokafka consumer thread (not started)
+    consumer = thread._create_worker_consumer(app.transport)
+    return consumer._fetch_max_wait_ms, consumer._fetch_min_bytes
+
+
+def test_the_worker_consumer_fetches_with_our_wait_not_fausts_1500_ms() -> None:
+    faust_fixes.install(fetch_wait_ms=7, fetch_min_bytes=999)
+    try:
+        assert asyncio.run(_worker_consumer_fetch()) == (7, 999)
+    finally:
+        faust_fixes.install()  # faust's own values for whatever runs next in this process
+    assert asyncio.run(_worker_consumer_fetch()) == (1500, 1)
