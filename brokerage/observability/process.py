@@ -17,7 +17,8 @@ def start(command: str, settings: Settings) -> None:
     serves = command in SERVICES
     logs.setup(service, fmt=settings.log_format if serves else "text", level=settings.log_level,
                events=settings.log_events,
-               events_sample=settings.log_events_sample, secrets=secrets(settings), hooks=serves)
+               events_sample=settings.log_events_sample, secrets=secrets(settings), hooks=serves,
+               buffered=serves)
     if serves:
         otel.configure(service, settings.otlp_endpoint)
 

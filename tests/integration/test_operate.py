@@ -131,15 +131,24 @@ def test_metrics_probes_and_traced_json_logs(running_stack: Stack, tmp_path: Pat
 
     until(lambda: any(ln["trade_id"] == fill_id and "FILLED" in ln["message"]
                       for ln in traced("worker")), "the fill logged in the buy's trace")
-    assert any("POST /v1/trades 201" in ln["message"] for ln in traced("api"))
-    assert any(ln["trade_id"] == fill_id and ln["trader_id"] == t for ln in traced("api"))
-    assert any(ln["trade_id"] == fill_id and "accepted" in ln["message"]
-               for ln in traced("worker"))
-    assert any(ln["trade_id"] == fill_id and "sent to the exchange" in ln["message"]
-               for ln in traced("connector"))
-    assert any(ln["trade_id"] == fill_id and "published" in ln["message"]
-               for ln in traced("connector"))
-    assert traced("exchange-sim")
+    # Services write info lines through a buffer flushed every 0.2 s: wait for each.
+    expected = {
+        "the API's access line": lambda: any("POST /v1/trades 201" in ln["message"]
+                                             for ln in traced("api")),
+        "the API's line with the trade": lambda: any(
+            ln["trade_id"] == fill_id and ln["trader_id"] == t for ln in traced("api")),
+        "the worker's acceptance": lambda: any(
+            ln["trade_id"] == fill_id and "accepted" in ln["message"] for ln in traced("worker")),
+        "the connector's send": lambda: any(
+            ln["trade_id"] == fill_id and "sent to the exchange" in ln["message"]
+            for ln in traced("connector")),
+        "the connector's publish": lambda: any(
+            ln["trade_id"] == fill_id and "published" in ln["message"]
+            for ln in traced("connector")),
+    }
+    for what, check in expected.items():
+        until(check, what, timeout=10)
+    until(lambda: traced("exchange-sim"), "the exchange's lines in the trace", timeout=10)
     services = {ln["service"] for role in ("api", "worker", "connector")
                 for ln in log_lines(logs, role)}
     assert services == {"api", "worker", "connector"}

@@ -6,7 +6,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -124,3 +127,44 @@ def test_event_sampling_is_set_up_from_the_settings() -> None:
     assert [f.below for f in events.filters if isinstance(f, logs.TraceSample)] == [2**31]
     process.start("verify", Settings())  # the default keeps every line: no filter
     assert not [f for f in events.filters if isinstance(f, logs.TraceSample)]
+
+
+def test_buffered_stderr_writes_warnings_at_once_and_the_rest_by_its_flush(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "stderr"
+    with target.open("w") as fake_stderr:
+        monkeypatch.setattr(sys, "stderr", fake_stderr)
+        handler = logs.BufferedStderr(every=3600)  # its own flush never comes in this test
+        handler.setFormatter(logs.JsonFormatter("worker"))
+        log = logging.getLogger("test.observability.buffered")
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+        try:
+            log.info("buffered")
+            assert target.read_text() == ""  # still in the buffer
+            log.warning("urgent")
+            assert [json.loads(x)["message"] for x in target.read_text().splitlines()] == [
+                "buffered", "urgent"]  # in order, at once
+            log.info("last")
+        finally:
+            log.removeHandler(handler)
+            handler.close()  # as logging.shutdown does at exit
+        assert json.loads(target.read_text().splitlines()[-1])["message"] == "last"
+
+
+def test_buffered_stderr_flushes_on_its_own(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "stderr"
+    with target.open("w") as fake_stderr:
+        monkeypatch.setattr(sys, "stderr", fake_stderr)
+        handler = logs.BufferedStderr(every=0.05)
+        handler.setFormatter(logs.JsonFormatter("worker"))
+        try:
+            handler.handle(logging.LogRecord("x", logging.INFO, __file__, 1, "tick", None, None))
+            deadline = time.monotonic() + 30  # a bound, not a timing assertion
+            while "tick" not in target.read_text() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert "tick" in target.read_text()
+        finally:
+            handler.close()
