@@ -21,15 +21,21 @@ KEYS = {"time", "level", "service", "logger", "message", "trace_id", "span_id", 
         "trade_id", "trader_id"}
 
 
+def attach(handler: logging.Handler, name: str) -> logging.Logger:
+    """`name` logs JSON lines to `handler` alone."""
+    handler.setFormatter(logs.JsonFormatter("worker"))
+    log = logging.getLogger(name)
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return log
+
+
 @pytest.fixture
 def lines() -> Iterator[io.StringIO]:
     out = io.StringIO()
     handler = logging.StreamHandler(out)
-    handler.setFormatter(logs.JsonFormatter("worker"))
-    log = logging.getLogger("test.observability")
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+    log = attach(handler, "test.observability")
     try:
         yield out
     finally:
@@ -135,11 +141,7 @@ def test_buffered_stderr_writes_warnings_at_once_and_the_rest_by_its_flush(
     with target.open("w") as fake_stderr:
         monkeypatch.setattr(sys, "stderr", fake_stderr)
         handler = logs.BufferedStderr(every=3600)  # its own flush never comes in this test
-        handler.setFormatter(logs.JsonFormatter("worker"))
-        log = logging.getLogger("test.observability.buffered")
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
+        log = attach(handler, "test.observability.buffered")
         try:
             log.info("buffered")
             assert target.read_text() == ""  # still in the buffer
