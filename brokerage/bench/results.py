@@ -31,7 +31,7 @@ def summary(ours: dict[str, Any], ceiling: dict[str, Any], postgres: dict[str, A
     pg_best = (postgres.get("best") or {}).get("per_s")
     validated = top["validated_per_s"] if top else None
     p99 = {str(int(p["offered_per_s"])): p["latency"]["p99_ms"]
-           for p in ours.get("phases", []) if p["mode"] == "open"}
+           for p in ours.get("phases", []) if p["mode"] == "open" and "warm-up" not in p["name"]}
     return {
         "validated_per_s": validated,
         "settled_per_s": top["settled_per_s"] if top else None,

@@ -24,13 +24,17 @@ Probe = Callable[[Settings, Processes], dict[str, Any]]
 
 def plan(cfg: BenchConfig, n: int, open_loop: bool = True
          ) -> list[tuple[str, float | None, tuple[int, int]]]:
-    """(name, rate or None for the closed loop, range of the mix) of each measured phase: the
-    open-loop rates for `seconds` each, then the closed loop for `requests`."""
-    rates = cfg.rates if open_loop else []
-    sizes = [max(1, int(r * cfg.seconds)) for r in rates] + ([cfg.requests] if cfg.closed else [])
-    names = [f"open {r:,.0f}/s" for r in rates] + ["closed loop"]
+    """(name, rate or None for the closed loop, range of the mix) of each phase after the
+    deposits: the unmeasured warm-up, the open-loop rates for `seconds` each, then the
+    closed loop for `requests`."""
+    warm = cfg.warmup_seconds > 0
+    rates = ([cfg.warmup_rate] if warm else []) + (cfg.rates if open_loop else [])
+    seconds = ([cfg.warmup_seconds] if warm else []) + [cfg.seconds] * (len(rates) - warm)
+    sizes = [max(1, int(r * t)) for r, t in zip(rates, seconds, strict=True)]
+    sizes += [cfg.requests] if cfg.closed else []
+    names = (["warm-up (mix)"] if warm else []) + [f"open {r:,.0f}/s" for r in rates[warm:]]
     return [(name, rate, rng) for name, rate, rng in
-            zip(names, [*rates, None], slices(n, sizes), strict=False)]
+            zip([*names, "closed loop"], [*rates, None], slices(n, sizes), strict=False)]
 
 
 def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampler: Sampler,

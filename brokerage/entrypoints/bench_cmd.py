@@ -26,7 +26,8 @@ def main(args: argparse.Namespace, s: Settings) -> int:
                          "a configured secure broker, give its BROKERAGE_KAFKA_* settings")
     cfg = BenchConfig.smoke_run(args.out) if args.smoke else BenchConfig(
         requests=args.requests, rates=args.rates, seconds=args.seconds, closed=not args.no_closed,
-        window=args.window, traders=args.traders, workers=args.workers,
+        window=args.window, warmup_seconds=args.warmup, warmup_rate=args.warmup_rate,
+        traders=args.traders, workers=args.workers,
         partitions=args.partitions, seed=args.seed, exchange_fsync=args.exchange_fsync,
         skip_ceiling=args.skip_ceiling, skip_postgres=args.skip_postgres,
         pg_connections=args.pg_connections, pg_batch=args.pg_batch,
@@ -75,7 +76,10 @@ def add_parser(sub: Any) -> None:
                    help="open-loop rates, requests/s (comma-separated)")
     b.add_argument("--seconds", type=float, default=5.0, help="length of each open-loop phase")
     b.add_argument("--no-closed", action="store_true", help="skip the closed-loop phase")
-    b.add_argument("--window", type=int, default=2_000, help="closed loop: requests in flight")
+    b.add_argument("--window", type=int, default=8_000, help="closed loop: requests in flight")
+    b.add_argument("--warmup", type=float, default=15.0,
+                   help="seconds of the mix before the measured phases, unmeasured (0: none)")
+    b.add_argument("--warmup-rate", type=float, default=300.0, help="its rate, requests/s")
     b.add_argument("--traders", type=int, default=1_000)
     b.add_argument("--workers", type=int, default=1)
     b.add_argument("--partitions", type=int, default=8)

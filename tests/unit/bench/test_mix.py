@@ -49,8 +49,13 @@ def test_postgres_rows_are_the_same_requests() -> None:
 
 
 def test_phases_take_consecutive_ranges() -> None:
-    cfg = BenchConfig(requests=100, rates=[10.0, 20.0], seconds=2)
+    cfg = BenchConfig(requests=100, rates=[10.0, 20.0], seconds=2, warmup_seconds=0)
     assert plan(cfg, 1_000) == [("open 10/s", 10.0, (0, 20)), ("open 20/s", 20.0, (20, 60)),
                                 ("closed loop", None, (60, 160))]
     assert plan(cfg, 1_000, open_loop=False) == [("closed loop", None, (0, 100))]
+    warm = BenchConfig(requests=100, rates=[10.0], seconds=2, warmup_seconds=3, warmup_rate=5)
+    assert plan(warm, 1_000) == [("warm-up (mix)", 5.0, (0, 15)), ("open 10/s", 10.0, (15, 35)),
+                                 ("closed loop", None, (35, 135))]
+    assert plan(warm, 1_000, open_loop=False) == [("warm-up (mix)", 5.0, (0, 15)),
+                                                  ("closed loop", None, (15, 115))]
     assert mix.slices(50, [20, 40]) == [(0, 20), (20, 50)]
