@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 from confluent_kafka import TopicPartition
 
 from brokerage.adapters.kafka import consumer, create_topics, producer, topic_configs, topic_names
@@ -83,8 +84,8 @@ def run(s: Settings, bootstrap: str, requests: int, traders: int, root: Path,
     cons.assign([TopicPartition(s.topic_responses, p, 0) for p in range(s.partitions)])
     try:
         t_start = time.monotonic()
-        procs.start("worker")
-        got, first, last = 0, 0.0, 0.0
+        worker = psutil.Process(procs.start("worker").pid)
+        got, first, last, cpu_first = 0, 0.0, 0.0, 0.0
         deadline = time.monotonic() + 900
         while got < len(msgs) and time.monotonic() < deadline:
             for m in cons.consume(10_000, 0.2):
@@ -92,14 +93,22 @@ def run(s: Settings, bootstrap: str, requests: int, traders: int, root: Path,
                     continue
                 got += 1
                 last = time.monotonic()
-                first = first or last
+                if not first:
+                    first, cpu_first = last, _cpu(worker)
             procs.check()
-        span = last - first
+        span, cpu = last - first, _cpu(worker) - cpu_first
+        # CPU per input is steadier than events/s on a shared machine.
         print(f"responses {got}/{len(msgs)}; worker start->first {first - t_start:.1f} s; "
-              f"first->last {span:.1f} s; {got / span if span else 0:,.0f} events/s")
+              f"first->last {span:.1f} s; {got / span if span else 0:,.0f} events/s; "
+              f"worker CPU {cpu * 1e6 / max(got, 1):,.0f} µs per input")
     finally:
         cons.close()
         procs.stop_all()
+
+
+def _cpu(p: psutil.Process) -> float:
+    t = p.cpu_times()
+    return float(t.user + t.system)
 
 
 if __name__ == "__main__":
