@@ -41,7 +41,10 @@ class Settings(BaseSettings):
     worker_session_timeout_seconds: float = 10.0
     # The rules agent takes inputs in batches: each trader's state is written once per batch.
     # A batch closes when full or after this long (the latency it may add at low load).
-    worker_batch_max: int = 1000
+    # It counts messages of the input log, i.e. frames of up to ~1,000 inputs each: on a
+    # backlog a batch is up to this many full frames (the worker yields to its event loop
+    # every 1,000 inputs meanwhile: probes, timers).
+    worker_batch_max: int = 100
     worker_batch_seconds: float = 0.005
     # faust commits inline in its delivery loop every N acknowledged inputs, stalling it for
     # a flush and a round trip; its 2.8 s commit timer runs beside the loop. Only a crash's
@@ -50,6 +53,10 @@ class Settings(BaseSettings):
     # faust stops delivering inputs while more table writes than this wait to be sent; its
     # default (100) stalled the worker at nearly every batch (one write per trader).
     worker_changelog_buffer: int = 5_000
+    # faust's store remembers each key's partition for this many keys (its default: 1,000);
+    # a key it forgot is deleted from every partition's RocksDB, which is how old snapshots
+    # are removed (~3 keys per trader; ~200 bytes each).
+    worker_key_index: int = 100_000
     # Batching in the pipeline's Kafka clients (sequencer, worker, connector): producers wait
     # up to linger for a fuller request; consumers let the broker wait up to fetch_wait for
     # fetch_min_bytes. Fewer, fuller requests: the broker's CPU goes per request, and it

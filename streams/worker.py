@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any, cast
@@ -25,6 +26,7 @@ from .stalls import watch_stalls
 from .web import register
 
 log = logging.getLogger("brokerage.worker")
+YIELD_EVERY = 1_000  # inputs of a batch between turns of the event loop
 
 
 def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App:
@@ -71,6 +73,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
             batch, sends = Batch(refdata, cache), []
             metrics.BATCHES.inc()
             last: dict[bytes, EventT] = {}  # trader -> its last event: the partition to write
+            done = 0
             for event in events:
                 at(event)  # faust finds the partition of a table read or write by it
                 msg = event.message
@@ -83,6 +86,9 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                     sends += apply(batch, inp, table)
                     if inp.key:
                         last[inp.key] = event
+                    done += 1
+                    if done % YIELD_EVERY == 0:  # a backlog's batch: let probes, timers run
+                        await asyncio.sleep(0)
             with metrics.WRITE_SECONDS.time():
                 for key, records in batch.writes().items():
                     at(last[key])  # a trader's records share a changelog partition, in order
