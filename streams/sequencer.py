@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka import KafkaException, Message, Producer
 
+from brokerage.adapters.delivery import Deliveries, rewind
 from brokerage.adapters.group import GroupMember
 from brokerage.adapters.kafka import batching, consumer, producer
 from brokerage.config import Settings
@@ -28,8 +28,7 @@ from brokerage.service import frames
 log = logging.getLogger("brokerage.sequencer")
 
 
-def copy(prod: Producer, topic: str, partitions: int, batch: list[Message],
-         on_delivery: Callable[[KafkaError | None, Message], None]) -> None:
+def copy(out: Deliveries, topic: str, partitions: int, batch: list[Message]) -> None:
     """Each input to the partition of its key (a keyless one keeps its own: the rules
     dead-letter it), in frames per partition, in order (brokerage/service/frames.py)."""
     by_partition: dict[int, list[dict[str, Any]]] = {}
@@ -41,7 +40,7 @@ def copy(prod: Producer, topic: str, partitions: int, batch: list[Message],
             trace.carried(msg.headers())))  # the trace goes on
     for to, items in by_partition.items():
         for value in frames.pack(items):
-            prod.produce(topic, value, partition=to, on_delivery=on_delivery)
+            out.produce(topic, value, partition=to)
 
 
 def partition_count(prod: Producer, topic: str, stop: threading.Event) -> int:
@@ -60,22 +59,17 @@ def partition_count(prod: Producer, topic: str, stop: threading.Event) -> int:
 def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None) -> None:
     stop = stop or _stop_on_signals()
     # A frame holds up to an input of MAX_INPUT_BYTES and its envelope.
-    prod = producer(bootstrap, **{"linger.ms": settings.kafka_linger_ms,
-                                  "message.max.bytes": 1_200_000})
-    partitions = partition_count(prod, settings.topic_inputs, stop)
+    out = Deliveries(lambda **conf: producer(bootstrap, **conf),
+                     **{"linger.ms": settings.kafka_linger_ms, "message.max.bytes": 1_200_000})
+    partitions = partition_count(out.producer, settings.topic_inputs, stop)
     member = GroupMember(lambda: consumer(bootstrap, f"{settings.app_id}-sequencer",
                                           **batching(settings)),
                          [settings.topic_requests, settings.topic_executions])
     log.info("sequencing %s + %s -> %s", settings.topic_requests, settings.topic_executions,
              settings.topic_inputs)
-    failed: list[KafkaError] = []
     beat, lag = Heartbeat(), LagSampler(f"{settings.app_id}-sequencer")
     probes = serve(settings.metrics_bind, settings.sequencer_metrics_port, beat.alive,
                    lambda: lag.ok)
-
-    def note_failure(err: KafkaError | None, _msg: Message) -> None:
-        if err is not None:
-            failed.append(err)
 
     try:
         while not stop.is_set():
@@ -87,34 +81,21 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
             lag(member.consumer)
             if not batch:
                 continue
-            failed.clear()
-            copy(prod, settings.topic_inputs, partitions, batch, note_failure)
-            prod.poll(0)
-            while prod.flush(5):  # delivered before committed; the broker may be restarting
-                log.warning("waiting for the broker to take %d copies", len(prod))
+            copy(out, settings.topic_inputs, partitions, batch)
+            if not out.settle(stop):  # delivered before committed
                 if stop.is_set():
                     return
-            if failed:  # never commit past a copy that was not written: take the batch again
-                log.error("%d copies failed (%s); re-reading the batch", len(failed), failed[0])
-                rewind(member.consumer, batch)
+                rewind(member.consumer, batch)  # never past a copy that was not written
                 continue
             try:
                 member.consumer.commit(asynchronous=False)
             except KafkaException as exc:  # redelivered to whoever owns it next: harmless
                 log.warning("commit failed: %s", exc)
     finally:
-        prod.flush(10)
+        out.close()
         member.close()
         if probes:
             probes.close()
-
-
-def rewind(cons: Consumer, batch: list[Message]) -> None:
-    first: dict[tuple[str, int], int] = {}
-    for m in batch:
-        first.setdefault((m.topic() or "", m.partition() or 0), m.offset() or 0)
-    for (topic, partition), offset in first.items():
-        cons.seek(TopicPartition(topic, partition, offset))
 
 
 def _stop_on_signals() -> threading.Event:

@@ -9,8 +9,9 @@ import threading
 from contextlib import ExitStack
 from typing import Any, NamedTuple
 
-from confluent_kafka import KafkaException, Message, Producer
+from confluent_kafka import KafkaException, Message
 
+from brokerage.adapters.delivery import Deliveries, rewind
 from brokerage.adapters.group import GroupMember
 from brokerage.codec import avro
 from brokerage.codec.models import execution_to_record, order_from_record
@@ -29,15 +30,6 @@ log = logging.getLogger("brokerage.connector")
 events = logging.getLogger(EVENTS)
 
 
-def flushed(prod: Producer, stop: threading.Event) -> bool:
-    """Wait until everything produced is delivered (the broker may be restarting)."""
-    while prod.flush(5):
-        log.warning("waiting for the broker to take %d message(s)", len(prod))
-        if stop.is_set():
-            return False
-    return True
-
-
 class Item(NamedTuple):
     msg: Message
     order: OrderCommand
@@ -47,10 +39,10 @@ class Item(NamedTuple):
 
 
 class OrderPump:
-    def __init__(self, cons: GroupMember, client: ExchangeClient, prod: Producer,
+    def __init__(self, cons: GroupMember, client: ExchangeClient, out: Deliveries,
                  executions: str, dead_letters: str, stop: threading.Event,
                  group: str = "connector") -> None:
-        self.cons, self.client, self.prod = cons, client, prod
+        self.cons, self.client, self.out = cons, client, out
         self.executions, self.dead_letters, self.stop = executions, dead_letters, stop
         self.beat, self.lag = Heartbeat(), LagSampler(group)  # liveness; lag per partition
 
@@ -59,12 +51,17 @@ class OrderPump:
             batch = self.cons.consume(200, timeout=0) or self.cons.consume(1, timeout=0.2)
             self.beat.beat()
             self.lag(self.cons.consumer)
-            done = self.send_all([m for m in batch if not m.error()])
-            if batch and done and flushed(self.prod, self.stop):
-                try:
-                    self.cons.consumer.commit(asynchronous=False)
-                except KafkaException as exc:  # e.g. the broker restarting: redelivered later
-                    log.warning("commit failed, the batch will be redelivered: %s", exc)
+            msgs = [m for m in batch if not m.error()]
+            if not self.send_all(msgs) or not batch:
+                continue
+            if not self.out.settle(self.stop):  # refusals or dead letters not written
+                if not self.stop.is_set():
+                    rewind(self.cons.consumer, msgs)  # resent orders keep their ids
+                continue
+            try:
+                self.cons.consumer.commit(asynchronous=False)
+            except KafkaException as exc:  # e.g. the broker restarting: redelivered later
+                log.warning("commit failed, the batch will be redelivered: %s", exc)
 
     def send_all(self, msgs: list[Message]) -> bool:
         """Deliver a batch of orders to the exchange in one call, in their order; False only
@@ -125,7 +122,7 @@ class OrderPump:
             elif status == 404:  # it never saw the order being changed
                 rep = refusal_report(order, str(answer))
                 value = avro.encode("execution_report", execution_to_record(rep))
-                self.prod.produce(self.executions, value, key=order.trader_id.encode(),
+                self.out.produce(self.executions, value, key=order.trader_id.encode(),
                                   headers=[trace.header(TRACES.of(order.trade_id)
                                                         or trace.new())])
             else:
@@ -136,4 +133,4 @@ class OrderPump:
         dl = dead_letter(src, msg.key(), msg.value() or b"", error, reason)
         DEAD_LETTERS.labels(dict(dl.headers)["dlq.code"].decode()).inc()
         log.error("order sent to the dead-letter topic: %s: %s", error, reason)
-        self.prod.produce(self.dead_letters, dl.value, dl.key, headers=dict(dl.headers))
+        self.out.produce(self.dead_letters, dl.value, dl.key, headers=dict(dl.headers))

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from brokerage.adapters.delivery import Deliveries
 from brokerage.adapters.group import GroupMember
 from brokerage.adapters.kafka import batching, consumer, producer
 from brokerage.codec.models import order_from_record
@@ -30,7 +31,10 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     breaker = CircuitBreaker(settings.connector_breaker_failures,
                              settings.connector_breaker_reset_seconds)
     client = ExchangeClient(settings.exchange_url, breaker)
-    prod = producer(bootstrap, **{"linger.ms": settings.kafka_linger_ms})
+    # One producer per thread: a failed delivery replaces that thread's producer alone.
+    reports, refusals = (Deliveries(lambda **conf: producer(bootstrap, **conf),
+                                    **{"linger.ms": settings.kafka_linger_ms})
+                         for _ in range(2))
     # Outages can hold one batch for long: stay in the group meanwhile.
     cons = GroupMember(lambda: consumer(bootstrap, f"{settings.app_id}-connector",
                                         **{"max.poll.interval.ms": 3_600_000},
@@ -40,11 +44,11 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     log.info("connector: exchange %s, resuming executions after seq %d",
              settings.exchange_url, start)
     stream = threading.Thread(target=pump, name="executions", daemon=True,
-                              args=(client, prod, settings.topic_executions, start, stop))
+                              args=(client, reports, settings.topic_executions, start, stop))
     stream.start()
     threading.Thread(target=_reconcile_when_up, name="reconcile", daemon=True,
                      args=(client, settings, stop)).start()
-    orders = OrderPump(cons, client, prod, settings.topic_executions,
+    orders = OrderPump(cons, client, refusals, settings.topic_executions,
                        settings.topic_dead_letters, stop, f"{settings.app_id}-connector")
     # Live while the order loop goes round; ready while it reaches Kafka and the exchange.
     probes = serve(settings.metrics_bind, settings.connector_metrics_port, orders.beat.alive,
@@ -56,7 +60,8 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
             probes.close()
         stop.set()
         stream.join(10)
-        prod.flush(10)
+        reports.close()
+        refusals.close()
         cons.close()
         client.close()
 

@@ -11,9 +11,10 @@ import threading
 import time
 import uuid
 
-from confluent_kafka import KafkaException, Producer, TopicPartition
+from confluent_kafka import KafkaException, TopicPartition
 from prometheus_client import Counter, Gauge
 
+from brokerage.adapters.delivery import Deliveries
 from brokerage.adapters.kafka import consumer
 from brokerage.codec import avro
 from brokerage.codec.models import execution_to_record
@@ -73,7 +74,7 @@ def _scan(bootstrap: str, topic: str) -> int:
         c.close()
 
 
-def pump(client: ExchangeClient, producer: Producer, topic: str, start_seq: int,
+def pump(client: ExchangeClient, out: Deliveries, topic: str, start_seq: int,
          stop: threading.Event, wait_ms: int = 1000) -> None:
     """Long-poll the exchange and publish each report, in sequence order, until `stop`."""
     seq = start_seq
@@ -90,6 +91,7 @@ def pump(client: ExchangeClient, producer: Producer, topic: str, start_seq: int,
             GAPS.inc()
             log.error("exchange no longer serves reports after %d (oldest %d): missed reports",
                       seq, page["first_seq"])
+        base = seq
         for r in page["reports"]:
             if r["seq"] <= seq:
                 continue  # already published (a retried page)
@@ -99,15 +101,15 @@ def pump(client: ExchangeClient, producer: Producer, topic: str, start_seq: int,
             rep = report_from(r)
             value = avro.encode("execution_report", execution_to_record(rep, r["seq"]))
             ctx = TRACES.of(rep.trade_id) or trace.new()  # back in the trade's trace
-            producer.produce(topic, value, key=rep.trader_id.encode(),
-                             headers=[trace.header(ctx)])
+            out.produce(topic, value, key=rep.trader_id.encode(), headers=[trace.header(ctx)])
             with trace.bound(ctx, trade_id=rep.trade_id, trader_id=rep.trader_id):
                 events.info("execution %s %s (seq %d) published", rep.exec_type.value,
                             rep.exec_id, r["seq"])
             seq = r["seq"]
         if page["reports"]:
-            while producer.flush(5):  # the broker may be restarting: never skip ahead
-                log.warning("waiting for the broker to take execution reports")
+            if not out.settle(stop):  # never skip ahead of a report not written
                 if stop.is_set():
                     return
+                seq = base  # the page again (the rules de-duplicate by execution id)
+                continue
             LAST_SEQ.set(seq)
