@@ -18,7 +18,10 @@ from types import TracebackType
 from typing import Any
 
 from . import redact, trace
+from .loghandlers import BufferedStderr, Repeats, TraceSample
 
+__all__ = ["BufferedStderr", "JsonFormatter", "Repeats", "TextFormatter", "TraceSample",
+           "setup"]
 FIELDS = ("trace_id", "span_id", "request_id", "trade_id", "trader_id")
 # Per-event lines (one per request, order, fill) log here: operators can mute them alone.
 EVENTS = "brokerage.events"
@@ -73,57 +76,6 @@ class TextFormatter(logging.Formatter):
         return redact.redact(line)
 
 
-class BufferedStderr(logging.StreamHandler):
-    """stderr through a 64 KB buffer, for services: a busy worker wrote its per-event lines
-    with a write() each. Flushed every `every` seconds by a daemon thread, at once for a
-    warning or worse, and at exit (logging.shutdown); a kill -9 loses at most `every`
-    seconds of info lines."""
-
-    def __init__(self, every: float = 0.2) -> None:
-        fd = sys.stderr.fileno()
-        super().__init__(open(fd, "w", buffering=65_536, encoding="utf-8",  # noqa: SIM115
-                              errors="backslashreplace", closefd=False))
-        self._closed = threading.Event()
-        threading.Thread(target=self._flush_every, args=(every,), name="log-flush",
-                         daemon=True).start()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.stream.write(self.format(record) + self.terminator)
-            if record.levelno >= logging.WARNING:
-                self.stream.flush()
-        except RecursionError:
-            raise
-        except Exception:
-            self.handleError(record)
-
-    def _flush_every(self, every: float) -> None:
-        while not self._closed.wait(every):
-            self.flush()
-
-    def close(self) -> None:
-        self._closed.set()
-        self.flush()
-        super().close()
-
-
-class TraceSample(logging.Filter):
-    """Keep a per-event line if its trace is in the sample. The decision is a function of the
-    trace id, so a sampled trade is logged whole, in every process it crosses; warnings and
-    lines marked `extra={"keep": True}` (refusals) always pass."""
-
-    def __init__(self, rate: float) -> None:
-        super().__init__()
-        self.below = int(max(0.0, min(1.0, rate)) * 2**32)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.WARNING or record.__dict__.get("keep"):
-            return True
-        tid = record.__dict__.get("trace_id") or trace.fields().get("trace_id")
-        # W3C: the right-most bytes of a trace id are random, made for sampling decisions.
-        return tid is not None and int(tid[-8:], 16) < self.below
-
-
 def setup(service: str, *, fmt: str = "json", level: str = "INFO", events: bool = True,
           events_sample: float = 1.0, secrets: tuple[str | None, ...] = (),
           hooks: bool = True, buffered: bool = False) -> None:
@@ -137,6 +89,7 @@ def setup(service: str, *, fmt: str = "json", level: str = "INFO", events: bool 
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = _stderr_handler(buffered)
+    handler.addFilter(Repeats())
     handler.setFormatter(JsonFormatter(service) if fmt == "json" else TextFormatter(service))
     handler.set_name("brokerage")
     root = logging.getLogger()

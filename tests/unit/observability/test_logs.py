@@ -170,3 +170,20 @@ def test_buffered_stderr_flushes_on_its_own(tmp_path: Path,
             assert "tick" in target.read_text()
         finally:
             handler.close()
+
+
+def test_a_chatty_librarys_repeats_are_shown_once_per_period_with_a_count() -> None:
+    now = [0.0]
+    repeats = logs.Repeats(every=5.0, clock=lambda: now[0])
+
+    def rec(name: str, msg: str) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.ERROR, __file__, 1, msg, ("127.0.0.1:9",), None)
+
+    shown = [repeats.filter(rec("aiokafka.conn", "Unable connect to %s")) for _ in range(1000)]
+    assert shown.count(True) == 1 and shown[0]
+    assert repeats.filter(rec("aiokafka.conn", "another message %s"))  # its own count
+    assert all(repeats.filter(rec("brokerage.worker", "Unable connect to %s")) for _ in range(3))
+    now[0] = 6.0
+    later = rec("aiokafka.conn", "Unable connect to %s")
+    assert repeats.filter(later)
+    assert later.getMessage() == "Unable connect to 127.0.0.1:9 [999 more like this in 6 s]"
