@@ -37,17 +37,25 @@ class GroupLag:
             meta = self._c.list_topics(timeout=10)
             self._tps = [TopicPartition(t, p) for t in self.topics
                          for p in meta.topics[t].partitions]
-        total = 0
-        for tp in self._c.committed(self._tps, timeout=5):
-            low, high = self._c.get_watermark_offsets(
-                TopicPartition(tp.topic, tp.partition), timeout=5, cached=False)
-            total += high - (tp.offset if tp.offset >= 0 else low)
-        return total
+        committed = self._c.committed(self._tps, timeout=5)
+        ends = _offsets(self._c, committed, -1)
+        starts = _offsets(self._c, [t for t in committed if t.offset < 0], -2)
+        return sum(ends[(t.topic, t.partition)] - (
+            t.offset if t.offset >= 0 else starts[(t.topic, t.partition)]) for t in committed)
 
     def close(self) -> None:
         if self._c is not None:
             self._c.close()
             self._c = None
+
+
+def _offsets(c: Consumer, tps: list[TopicPartition], which: int) -> dict[tuple[str, int], int]:
+    """The end (-1) or start (-2) offsets of partitions in one ListOffsets request, not one
+    per partition: those were ~130 requests/s on the broker being measured."""
+    if not tps:
+        return {}
+    return {(t.topic, t.partition): t.offset for t in c.offsets_for_times(
+        [TopicPartition(t.topic, t.partition, which) for t in tps], timeout=5)}
 
 
 class Sampler(threading.Thread):
