@@ -28,13 +28,19 @@ _TRADE_ENUMS = {"side": Side, "order_type": OrderType, "time_in_force": TimeInFo
                 "status": TradeStatus}
 
 
+# Field names once, not per record: `fields()` showed in the worker's profile.
+_TRADE_SCALARS = tuple(f.name for f in fields(Trade)
+                       if f.name not in ("fills", "history", "superseded"))
+_SUPERSEDED = tuple(f.name for f in fields(Superseded))
+_TOTALS = tuple(f.name for f in fields(Totals))
+
+
 def trade_to(t: Trade) -> dict[str, Any]:
-    d = {f.name: getattr(t, f.name) for f in fields(Trade)
-         if f.name not in ("fills", "history", "superseded")}
+    d = {name: getattr(t, name) for name in _TRADE_SCALARS}
     for k in ("side", "order_type", "time_in_force", "status", "prior_status",
               "pending_time_in_force"):
         d[k] = d[k] and d[k].value
-    d["superseded"] = [{f.name: getattr(v, f.name) for f in fields(Superseded)}
+    d["superseded"] = [{name: getattr(v, name) for name in _SUPERSEDED}
                        | {"time_in_force": v.time_in_force.value} for v in t.superseded]
     d["fills"] = [{"exec_id": f.exec_id, "quantity": f.quantity, "price": f.price, "fee": f.fee}
                   for f in t.fills]
@@ -103,7 +109,7 @@ def positions_to(s: TraderState) -> list[dict[str, Any]]:
 
 
 def totals_to(s: TraderState) -> dict[str, int]:
-    return {f.name: getattr(s.totals, f.name) for f in fields(Totals)}
+    return {name: getattr(s.totals, name) for name in _TOTALS}
 
 
 def share_totals_to(s: TraderState) -> list[dict[str, Any]]:

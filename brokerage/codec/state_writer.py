@@ -23,6 +23,7 @@ from .avro import MAGIC, current
 
 _CACHE_LIMIT = 200_000  # entries per cache; cleared when full, then refilled as states pass
 _FIELDS = {f["name"]: f for f in load("trader_state")["fields"]}
+_TOTALS = tuple(f.name for f in fields(Totals))
 
 
 def _record(name: str, *names: str) -> Any:
@@ -119,7 +120,7 @@ def state_bytes(s: TraderState, version: int, trade_to: Any, processed_to: Any) 
         "positions": [{"symbol": k, "available": p.available, "blocked": p.blocked}
                       for k, p in s.positions.items()]})
     middle = _write(_MIDDLE, {
-        "totals": {f.name: getattr(s.totals, f.name) for f in fields(Totals)},
+        "totals": {name: getattr(s.totals, name) for name in _TOTALS},
         "share_totals": [{"symbol": k, "deposited": t.deposited, "withdrawn": t.withdrawn,
                           "bought": t.bought, "sold": t.sold} for k, t in s.share_totals.items()]})
     return b"".join((

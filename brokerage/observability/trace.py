@@ -4,7 +4,7 @@ back. The context of the work in hand lives in a contextvar, which the log forma
 
 from __future__ import annotations
 
-import os
+import random as _random
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -32,10 +32,12 @@ class TraceContext:
 
 
 def _hex(n: int) -> str:
+    # Ids need to be random, not secret: the PRNG, not a getrandom() call per span (a few %
+    # of a busy worker). Python reseeds it in a forked child.
     while True:
-        value = os.urandom(n).hex()
-        if value.strip("0"):  # all-zero ids are invalid in W3C trace context
-            return value
+        value = _random.getrandbits(8 * n)
+        if value:  # all-zero ids are invalid in W3C trace context
+            return f"{value:0{2 * n}x}"
 
 
 def new() -> TraceContext:
