@@ -25,6 +25,8 @@ from brokerage.observability.metrics import LagSampler
 from brokerage.observability.probes import Heartbeat, serve
 from brokerage.service import frames
 
+from .gather import Pace, gather
+
 log = logging.getLogger("brokerage.sequencer")
 
 
@@ -68,6 +70,7 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     log.info("sequencing %s + %s -> %s", settings.topic_requests, settings.topic_executions,
              settings.topic_inputs)
     beat, lag = Heartbeat(), LagSampler(f"{settings.app_id}-sequencer")
+    pace = Pace()
     probes = serve(settings.metrics_bind, settings.sequencer_metrics_port, beat.alive,
                    lambda: lag.ok)
 
@@ -75,7 +78,9 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
         while not stop.is_set():
             # librdkafka's batch consume waits its whole timeout unless the batch fills: take
             # what is there at once, else wait for the first message only.
-            got = member.consume(1000, timeout=0) or member.consume(1, timeout=0.1)
+            got = gather(member, member.consume(1000, timeout=0)
+                         or member.consume(1, timeout=0.1), pace,
+                         settings.sequencer_batch_ms / 1000, settings.sequencer_batch_above)
             batch = [m for m in got if not m.error()]
             beat.beat()
             lag(member.consumer)
