@@ -47,7 +47,7 @@ class BufferedStderr(logging.StreamHandler):
 
 
 class Repeats(logging.Filter):
-    """At most one line per message (its template) per `every` seconds from chatty client
+    """At most one line per message per `every` seconds from chatty client
     libraries: aiokafka logs each failed reconnect, ~30,000 lines per broker restart. The
     next line let through says how many like it were not shown."""
 
@@ -60,16 +60,20 @@ class Repeats(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not record.name.startswith(self.prefixes):
             return True
-        key, now = (record.name, str(record.msg)), self.clock()
+        # The whole message, not its template: confluent-kafka logs every librdkafka line
+        # through one template ("%s [%s] %s").
+        text = record.getMessage()
+        key, now = (record.name, text), self.clock()
         shown, hidden = self._seen.get(key, (-self.every, 0))
         if now - shown < self.every:
             self._seen[key] = (shown, hidden + 1)
             return False
-        if len(self._seen) > 1_000:  # messages without a template: keep the table small
+        if len(self._seen) > 1_000:  # keep the table small
             self._seen.clear()
         self._seen[key] = (now, 0)
         if hidden:
-            record.msg = f"{record.msg} [{hidden} more like this in {now - shown:.0f} s]"
+            record.msg, record.args = (
+                f"{text} [{hidden} more like this in {now - shown:.0f} s]", None)
         return True
 
 

@@ -182,6 +182,11 @@ def test_a_chatty_librarys_repeats_are_shown_once_per_period_with_a_count() -> N
     shown = [repeats.filter(rec("aiokafka.conn", "Unable connect to %s")) for _ in range(1000)]
     assert shown.count(True) == 1 and shown[0]
     assert repeats.filter(rec("aiokafka.conn", "another message %s"))  # its own count
+    other = logging.LogRecord("librdkafka", logging.WARNING, __file__, 1, "%s [%s] %s",
+                              ("FAIL", "rdkafka#1", "connection refused"), None)
+    same_template = logging.LogRecord("librdkafka", logging.WARNING, __file__, 1, "%s [%s] %s",
+                                      ("REQTMOUT", "rdkafka#1", "timed out"), None)
+    assert repeats.filter(other) and repeats.filter(same_template)  # different messages
     assert all(repeats.filter(rec("brokerage.worker", "Unable connect to %s")) for _ in range(3))
     now[0] = 6.0
     later = rec("aiokafka.conn", "Unable connect to %s")
