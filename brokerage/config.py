@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     # Only while inputs come faster than `_above` a second: at low load a wait is all latency.
     sequencer_batch_ms: float = Field(default=25.0, ge=0.0)
     sequencer_batch_above: float = Field(default=150.0, ge=0.0)
+    sequencer_batch_max: int = Field(default=1000, ge=1)  # inputs per batch at most
 
     exchange_host: str = "127.0.0.1"  # where the simulator listens
     exchange_port: int = 7070

@@ -78,9 +78,10 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
         while not stop.is_set():
             # librdkafka's batch consume waits its whole timeout unless the batch fills: take
             # what is there at once, else wait for the first message only.
-            got = gather(member, member.consume(1000, timeout=0)
+            most = settings.sequencer_batch_max
+            got = gather(member, member.consume(most, timeout=0)
                          or member.consume(1, timeout=0.1), pace,
-                         settings.sequencer_batch_ms / 1000, settings.sequencer_batch_above)
+                         settings.sequencer_batch_ms / 1000, settings.sequencer_batch_above, most)
             batch = [m for m in got if not m.error()]
             beat.beat()
             lag(member.consumer)

@@ -109,7 +109,8 @@ def bench(base: Settings, cfg: BenchConfig, progress: Progress,
 # The settings that move the figures (README: Performance), recorded with each result.
 TUNING = ("log_events", "log_events_sample", "worker_batch_max", "worker_batch_seconds",
           "worker_commit_every", "worker_changelog_buffer", "worker_key_index", "kafka_linger_ms",
-          "kafka_fetch_wait_ms", "kafka_fetch_min_bytes", "sequencer_batch_ms")
+          "kafka_fetch_wait_ms", "kafka_fetch_min_bytes", "sequencer_batch_ms",
+          "sequencer_batch_above", "sequencer_batch_max")
 
 
 def code_version() -> str:
