@@ -2,7 +2,7 @@
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from brokerage.observability.metrics import DEAD_LETTERS  # noqa: F401  (the connector's too)
+from brokerage.observability.metrics import DEAD_LETTERS, Children
 
 EVENTS = Counter("brokerage_worker_events_total", "Events applied, by input kind", ["kind"])
 REQUESTS = Counter(
@@ -41,3 +41,9 @@ WRITE_SECONDS = Histogram(
 )
 # Inputs per batch: sum(brokerage_worker_events_total) / brokerage_worker_batches_total.
 BATCHES = Counter("brokerage_worker_batches", "Batches of inputs the rules agent took")
+
+# The per-input path's children, looked up once each.
+events_of = Children(EVENTS)
+requests_of = Children(REQUESTS)
+settled_of = Children(SETTLED)
+dead_letters_of = Children(DEAD_LETTERS)

@@ -36,8 +36,8 @@ def record(result: Result) -> None:
             # A redelivered request's stored answer was counted the first time (a reused id
             # with another body is a new request, refused DUPLICATE_REQUEST: it counts).
             if not result.repeat or o.reason is RejectReason.DUPLICATE_REQUEST:
-                metrics.REQUESTS.labels(REQUEST_TYPES.get(result.kind, "other"), outcome,
-                                        reason).inc()
+                metrics.requests_of(REQUEST_TYPES.get(result.kind, "other"), outcome,
+                                    reason).inc()
             log.info("request %s %s %s", o.request_id, outcome, reason,
                      extra={"request_id": o.request_id, "trade_id": o.trade_id,
                             "keep": not o.accepted})  # refusals: past any sampling
@@ -46,7 +46,7 @@ def record(result: Result) -> None:
                 metrics.FILLS.inc()
                 metrics.FILLED_SHARES.inc(o.last_qty)
             if o.status.terminal:
-                metrics.SETTLED.labels(o.status.value).inc()
+                metrics.settled_of(o.status.value).inc()
             log.info("trade %s %s (exec %s, filled %d)", o.trade_id, o.status.value, o.exec_id,
                      o.cum_qty, extra={"trade_id": o.trade_id})
         elif isinstance(o, OrderCommand):

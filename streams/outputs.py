@@ -35,8 +35,8 @@ class Outputs:
         # holding faust's commit, and with it the group's rebalance, for the default 5 min.
         self._prod = producer(bootstrap, **{"linger.ms": linger_ms, "message.max.bytes": 1_200_000,
                                             "queue.buffering.max.messages": 1_000_000,
-                                            "delivery.report.only.error": True,
                                             "message.timeout.ms": 30_000})
+        self._logged: dict[int, int] = {}  # changelog partition -> highest offset delivered
 
     def send(self, sends: Iterable[Send]) -> None:
         for s in sends:
@@ -49,14 +49,35 @@ class Outputs:
                     self._prod.poll(0.05)
         self._prod.poll(0)
 
-    async def delivered(self) -> None:
-        """Until the broker has everything sent so far; raises if any of it failed."""
+    def changelog(self, topic: str, partition: int, key: bytes, value: bytes | None) -> None:
+        """A table record (DirectTable); `delivered()` then tells its offset."""
+        while True:
+            try:
+                self._prod.produce(topic, value, key, partition=partition,
+                                   on_delivery=self._note_logged)
+                return
+            except BufferError:
+                self._prod.poll(0.05)
+
+    async def delivered(self) -> dict[int, int]:
+        """Until the broker has everything sent so far; raises if any of it failed. Returns
+        the highest changelog offset delivered per partition since the last call."""
         loop = asyncio.get_running_loop()
         while await loop.run_in_executor(None, self._prod.flush, 5.0):
             log.warning("waiting for the broker to take %d outputs", len(self._prod))
         if self._failed:
             err, self._failed = self._failed[0], []
             raise DeliveryFailed(str(err))
+        logged, self._logged = self._logged, {}
+        return logged
+
+    def _note_logged(self, err: KafkaError | None, msg: Message) -> None:
+        if err is not None:
+            self._failed.append(err)
+        else:  # a lower offset lost to a race between threads only means a longer replay
+            p, offset = msg.partition(), msg.offset()
+            if offset is not None and p is not None and offset > self._logged.get(p, -1):
+                self._logged[p] = offset
 
     def _note(self, err: KafkaError | None, _msg: Message) -> None:
         if err is not None:

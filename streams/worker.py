@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from time import perf_counter
 from typing import Any, cast
 
 import faust
-from faust.types import EventT, TableT
 
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
@@ -21,6 +21,7 @@ from . import continuity as continuity_mod
 from . import faust_fixes, metrics, observe
 from .app import at, create_app, raw_topic, trader_table
 from .continuity import InputContinuity, Marks
+from .direct import DirectTable
 from .outputs import DeliveryFailed, Outputs
 from .stalls import watch_stalls
 from .web import register
@@ -39,6 +40,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                                Out.ORDERS: settings.topic_orders,
                                Out.DEAD_LETTERS: settings.topic_dead_letters},
                    settings.kafka_linger_ms)
+    direct = DirectTable(table, outs)  # the agent's reads and writes of the trader table
 
     offsets = continuity_mod.offsets_table(app, settings)
     continuity = InputContinuity(
@@ -56,7 +58,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
 
     async def outputs_delivered() -> None:
         try:
-            await outs.delivered()
+            direct.persist(await outs.delivered())
         except DeliveryFailed as exc:  # commit nothing: the restart reads the inputs again
             continuity_mod.restart(f"outputs not delivered: {exc}")
 
@@ -72,45 +74,46 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                                                within=settings.worker_batch_seconds):
             batch, sends = Batch(refdata, cache), []
             metrics.BATCHES.inc()
-            last: dict[bytes, EventT] = {}  # trader -> its last event: the partition to write
+            last: dict[bytes, int] = {}  # trader -> the partition it is written to
             done = 0
             for event in events:
-                at(event)  # faust finds the partition of a table read or write by it
+                at(event)  # faust finds the partition of an offsets-table read by it
                 msg = event.message
                 delivered[msg.partition] = msg.offset
                 missing = continuity.gap(msg.partition, msg.offset)
                 if missing is not None:  # nothing of this batch is written or acknowledged
                     await continuity_mod.rewind_and_exit(app, msg.topic, msg.partition,
                                                          missing, msg.offset)
+                read = direct.reader(msg.partition)
                 for inp in unpack(input_of(msg, event.value)):  # a frame holds many
-                    sends += apply(batch, inp, table)
+                    sends += apply(batch, inp, read)
                     if inp.key:
-                        last[inp.key] = event
+                        last[inp.key] = msg.partition
                     done += 1
                     if done % YIELD_EVERY == 0:  # a backlog's batch: let probes, timers run
                         await asyncio.sleep(0)
             with metrics.WRITE_SECONDS.time():
                 for key, records in batch.writes().items():
-                    at(last[key])  # a trader's records share a changelog partition, in order
-                    for k, v in records:
-                        put(table, k, v)
+                    for k, v in records:  # in order, to the trader's changelog partition
+                        direct.put(last[key], k, v)
                 marks.note(events)
             outs.send(sends)  # delivered before faust commits these inputs: see below
 
-    def apply(batch: Batch, inp: Input, table: TableT[bytes, bytes]) -> list[Send]:
+    def apply(batch: Batch, inp: Input, read: Callable[[bytes], bytes | None]) -> list[Send]:
         src = source_of(inp.headers, inp.topic, inp.partition, inp.offset, inp.timestamp_ms,
                         settings.topic_executions)
         key = inp.key
         # The trace the input carries goes on with everything it causes (README: Operating).
         with otel.span("apply", trace.from_headers(inp.headers), "consumer") as ctx, \
                 trace.bound(ctx, trader_id=key.decode("utf-8", "replace") if key else None):
-            with metrics.APPLY_SECONDS.time():
-                result = batch.apply(src, key, inp.value, table.get)
-            metrics.EVENTS.labels(result.kind).inc()
+            started = perf_counter()
+            result = batch.apply(src, key, inp.value, read)
+            metrics.APPLY_SECONDS.observe(perf_counter() - started)
+            metrics.events_of(result.kind).inc()
             observe.record(result)
             for s in result.sends:
                 if s.to is Out.DEAD_LETTERS:
-                    metrics.DEAD_LETTERS.labels(dict(s.headers)["dlq.code"].decode()).inc()
+                    metrics.dead_letters_of(dict(s.headers)["dlq.code"].decode()).inc()
                 s.headers.append(trace.header(ctx))
         return result.sends
 
@@ -127,13 +130,6 @@ def input_of(msg: Any, value: Any) -> Input:
                  msg.key if isinstance(msg.key, bytes) else None,
                  value if isinstance(value, bytes) else None, headers,
                  int(msg.timestamp * 1000))
-
-
-def put(table: TableT[bytes, bytes], key: bytes, value: bytes | None) -> None:
-    if value is not None:
-        table[key] = value
-    else:  # also when gone locally: a deletion sent before may not have reached the changelog
-        del table[key]
 
 
 def run(settings: Settings, bootstrap: str, worker_id: str = "0") -> None:

@@ -4,7 +4,9 @@ with the last applied changelog offset under faust's offset key."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import rocksdict
 from faust.stores.rocksdb import RocksDBOptions, Store
 
 from brokerage.config import Settings
@@ -42,9 +44,12 @@ def write_partition(root: Path, partition: int, values: dict[bytes, bytes], offs
     return path
 
 
-def read_partition(path: Path) -> tuple[dict[bytes, bytes], int | None]:
-    """(values, persisted offset) of one partition database."""
-    db = _options().open(path)
+def read_partition(path: Path, read_only: bool = False) -> tuple[dict[bytes, bytes], int | None]:
+    """(values, persisted offset) of one partition database; `read_only` also while a worker
+    has it open (as of its write-ahead log when opened)."""
+    db: Any = (rocksdict.Rdict(str(path), options=rocksdict.Options(raw_mode=True),
+                               access_type=rocksdict.AccessType.read_only())
+               if read_only else _options().open(path))
     try:
         values = {bytes(k): bytes(v) for k, v in db.items()}
     finally:
