@@ -18,6 +18,8 @@ from fastavro.schema import fingerprint, to_parsing_canonical_form
 
 import schemas
 
+from .compiled import Unsupported, Writer, compile_writer
+
 MAGIC = b"\xc3\x01"
 HEADER = 10
 
@@ -62,8 +64,19 @@ def writers(name: str) -> dict[bytes, SchemaVersion]:
     return found
 
 
+@cache
+def _compiled(name: str) -> Writer | None:
+    try:
+        return compile_writer(current(name).parsed)
+    except Unsupported:  # fastavro writes it
+        return None
+
+
 def encode(name: str, record: dict[str, Any]) -> bytes:
     v = current(name)
+    writer = _compiled(name)
+    if writer is not None:
+        return MAGIC + v.fingerprint + writer(record)
     buf = io.BytesIO()
     buf.write(MAGIC)
     buf.write(v.fingerprint)
