@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     sink_metrics_port: int = 7073
 
     # Operating (README: Operating). Logs: one JSON object per line on stderr ("text" for a
-    # person); log_events adds one line per request, order and fill in every process, for
+    # person); log_events adds a line per event handled (request, order, fill) per process, for
     # the share log_events_sample of traces (chosen by trace id: a sampled trade is logged
     # whole, everywhere; refusals and warnings always). At volume, 0.01 (README: Operating).
     log_format: str = "json"
