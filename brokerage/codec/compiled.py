@@ -33,15 +33,27 @@ def zigzag(n: int) -> bytes:
 
 
 _SMALL = [zigzag(n) for n in range(-64, 64)]  # one byte each: most counts, flags, lengths
+_BIG: dict[int, bytes] = {}  # prices, amounts, quantities repeat: a lookup, not the loop
+_BIG_LIMIT = 20_000
+
+
+def big_bytes(n: int) -> bytes:
+    b = _BIG.get(n)
+    if b is None:
+        if len(_BIG) >= _BIG_LIMIT:
+            _BIG.clear()
+        b = _BIG[n] = zigzag(n)
+    return b
 
 
 def long_bytes(n: int) -> bytes:
-    return _SMALL[n + 64] if -64 <= n < 64 else zigzag(n)
+    return _SMALL[n + 64] if -64 <= n < 64 else big_bytes(n)
 
 
 def string_bytes(s: str) -> bytes:
     b = s.encode()
-    return long_bytes(len(b)) + b
+    n = len(b)
+    return (_SMALL[n + 64] if n < 64 else zigzag(n)) + b
 
 
 def blob_bytes(b: bytes) -> bytes:
@@ -57,8 +69,8 @@ def compile_writer(schema: dict[str, Any]) -> Writer:
     c = _Compiler(schema.get("__named_schemas", {}))
     name = c.record(schema)
     src = "\n".join(c.lines)
-    scope = {"_L": long_bytes, "_S": string_bytes, "_B": blob_bytes, "_A": array_bytes,
-             "_M": _MISSING, **c.consts}
+    scope = {"_Z": big_bytes, "_SM": _SMALL, "_S": string_bytes, "_B": blob_bytes,
+             "_A": array_bytes, "_M": _MISSING, **c.consts}
     exec(compile(src, f"<avro writer {schema.get('name')}>", "exec"), scope)  # noqa: S102
     writer: Writer = scope[name]
     return writer
@@ -97,8 +109,8 @@ class _Compiler:
         if isinstance(t, list):
             return self._union(t, v)
         kind = t if isinstance(t, str) else t["type"]
-        if kind in ("int", "long"):
-            return f"_L({v})"
+        if kind in ("int", "long"):  # inline: most are small (one byte), and calls cost
+            return f"(_SM[{v} + 64] if -64 <= {v} < 64 else _Z({v}))"
         if kind == "string":
             return f"_S({v})"
         if kind == "bytes":
