@@ -36,6 +36,8 @@ class Outputs:
         self._prod = producer(bootstrap, **{"linger.ms": linger_ms, "message.max.bytes": 1_200_000,
                                             "queue.buffering.max.messages": 1_000_000,
                                             "message.timeout.ms": 30_000})
+        # Every delivery is reported (not errors only): the table's changelog records need
+        # their offsets (DirectTable.persist).
         self._logged: dict[int, int] = {}  # changelog partition -> highest offset delivered
 
     def send(self, sends: Iterable[Send]) -> None:
