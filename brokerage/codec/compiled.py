@@ -33,17 +33,21 @@ def zigzag(n: int) -> bytes:
 
 
 _SMALL = [zigzag(n) for n in range(-64, 64)]  # one byte each: most counts, flags, lengths
-_BIG: dict[int, bytes] = {}  # prices, amounts, quantities repeat: a lookup, not the loop
-_BIG_LIMIT = 20_000
+def memo(encode: Callable[[Any], bytes], limit: int) -> Callable[[Any], bytes]:
+    """`encode` with its results remembered, at most `limit` of them (cleared when full)."""
+    seen: dict[Any, bytes] = {}
+
+    def cached(value: Any) -> bytes:
+        b = seen.get(value)
+        if b is None:
+            if len(seen) >= limit:
+                seen.clear()
+            b = seen[value] = encode(value)
+        return b
+    return cached
 
 
-def big_bytes(n: int) -> bytes:
-    b = _BIG.get(n)
-    if b is None:
-        if len(_BIG) >= _BIG_LIMIT:
-            _BIG.clear()
-        b = _BIG[n] = zigzag(n)
-    return b
+big_bytes = memo(zigzag, 20_000)  # prices, amounts, quantities repeat: a lookup, not the loop
 
 
 def long_bytes(n: int) -> bytes:

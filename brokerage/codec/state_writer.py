@@ -20,7 +20,15 @@ from brokerage.domain.state import ProcessedRequest, Totals, Trade, TraderState
 from schemas import load
 
 from .avro import MAGIC, current
-from .compiled import Unsupported, Writer, array_bytes, compile_writer, long_bytes, string_bytes
+from .compiled import (
+    Unsupported,
+    Writer,
+    array_bytes,
+    compile_writer,
+    long_bytes,
+    memo,
+    string_bytes,
+)
 
 _CACHE_LIMIT = 200_000  # entries per cache; cleared when full, then refilled as states pass
 _FIELDS = {f["name"]: f for f in load("trader_state")["fields"]}
@@ -92,7 +100,6 @@ class _Memo:
 
 
 _trades, _processed = _Memo(), _Memo()
-_strings: dict[str, bytes] = {}
 
 
 def _trade(t: Trade, to_record: Any) -> bytes:
@@ -104,13 +111,7 @@ def _request(rid: str, p: ProcessedRequest, to_record: Any) -> bytes:
     return _processed.get(key, p) or _processed.put(key, p, _write(_PROCESSED, to_record(rid, p)))
 
 
-def _exec_id(e: str) -> bytes:
-    b = _strings.get(e)
-    if b is None:
-        if len(_strings) >= _CACHE_LIMIT:
-            _strings.clear()
-        b = _strings[e] = _string(e)
-    return b
+_exec_id = memo(string_bytes, _CACHE_LIMIT)  # ids (exec, trade, request) as Avro strings
 
 
 def state_bytes(s: TraderState, version: int, trade_to: Any, processed_to: Any) -> bytes:
