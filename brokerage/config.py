@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -103,6 +104,9 @@ class Settings(BaseSettings):
     log_events_sample: float = Field(default=1.0, ge=0.0, le=1.0)
     service_name: str = ""  # empty: the command (worker, api, connector, ...)
     otlp_endpoint: str = ""  # e.g. http://collector:4318: export spans (the `otel` extra)
+    # Services' cyclic GC (observability/gcpause.py): CPython's default (700, 10, 10) paused
+    # the worker ~250 ms about once a second under load. JSON: BROKERAGE_GC_THRESHOLDS=[700,10,10]
+    gc_thresholds: tuple[int, int, int] = (10_000, 10, 100)
     metrics_bind: str = "127.0.0.1"  # where the sequencer's and connector's probes listen
     # Our topics in a cluster: 3 replicas and min ISR 2 survive one broker down.
     replication_factor: int = 1
@@ -159,6 +163,8 @@ class Settings(BaseSettings):
         for name, value in self.model_dump().items():
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
+            if isinstance(value, (tuple, list, dict)):  # what pydantic-settings reads: JSON
+                value = json.dumps(value)
             if value is not None:
                 env[f"BROKERAGE_{name.upper()}"] = str(value)
         if self.kafka_bootstrap_servers:

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from brokerage.config import Settings
 
-from . import logs, otel
+from . import gcpause, logs, otel
 
 # The long-running processes; one-shot commands (trade, demo, verify...) log as text.
 SERVICES = {"worker", "sequencer", "connector", "api", "exchange-sim", "sink", "topics"}
@@ -21,6 +21,7 @@ def start(command: str, settings: Settings) -> None:
                buffered=serves)
     if serves:
         otel.configure(service, settings.otlp_endpoint)
+        gcpause.tune(settings.gc_thresholds)
 
 
 def secrets(settings: Settings) -> tuple[str | None, ...]:
