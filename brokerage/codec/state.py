@@ -16,6 +16,7 @@ from brokerage.domain.state import (
     Totals,
     Trade,
     TraderState,
+    Trades,
 )
 from brokerage.domain.types import OrderType, RejectReason, Side, TimeInForce, TradeStatus
 from brokerage.security.envelope import open_state, seal_state
@@ -141,7 +142,7 @@ def state_from_bytes(data: bytes) -> TraderState:
 def state_from_record(r: dict[str, Any]) -> TraderState:
     s = TraderState(
         trader_id=r["trader_id"],
-        trades={t["trade_id"]: trade_from(t) for t in r["trades"]},
+        trades=Trades({t["trade_id"]: trade_from(t) for t in r["trades"]}),
         requests={p["request_id"]: processed_from(p, r["trader_id"]) for p in r["requests"]},
         exec_ids=dict.fromkeys(r["exec_ids"]),
     )

@@ -2,6 +2,9 @@
 
 Pure: no Kafka, Faust or I/O. The input state is never changed; a new one is returned.
 Idempotent: a request id or execution id seen before changes nothing.
+`apply_in_place` is the same rules on a state the caller owns (a private copy): a batch copies
+a trader's state once, not per event, which for a busy trader (up to 1,000 open trades, 500
+remembered requests, 2,000 execution ids) is most of the cost.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from .state import (
     MAX_REMEMBERED_REQUESTS,
     ProcessedRequest,
     TraderState,
+    closed_count,
 )
 from .types import RejectReason, TimeInForce, TradeStatus
 
@@ -50,45 +54,51 @@ def fingerprint(req: Request) -> str:
 
 
 def apply(state: TraderState, event: Event, refdata: RefData) -> tuple[TraderState, list[Output]]:
+    new = state.copy()
+    changed, outputs = apply_in_place(new, event, refdata)
+    return (new if changed else state), outputs
+
+
+def apply_in_place(state: TraderState, event: Event, refdata: RefData
+                   ) -> tuple[bool, list[Output]]:
+    """`apply`, changing `state` itself: (whether it changed, outputs). Unchanged means
+    untouched: every refusal is decided before anything is written."""
     if event.trader_id != state.trader_id:
         raise ValueError(f"event for {event.trader_id} applied to {state.trader_id}")
     if isinstance(event, ExecutionReport):
         if event.exec_id in state.exec_ids:
-            return state, []
-        new = state.copy()
-        outputs = on_execution(new, event, refdata)
+            return False, []
+        outputs = on_execution(state, event, refdata)
         if outputs and isinstance(outputs[0], TradeUpdate):
-            _remember(new.exec_ids, event.exec_id, None, MAX_REMEMBERED_EXECUTIONS)
-            _evict_closed(new)
-            return new, outputs
-        return state, outputs  # an anomaly: nothing changes
+            _remember(state.exec_ids, event.exec_id, None, MAX_REMEMBERED_EXECUTIONS)
+            _evict_closed(state)
+            return True, outputs
+        return False, outputs  # an anomaly, or a late refusal: nothing changes
     if isinstance(event, EndOfDay):
         return _end_of_day(state, event)
     return _request(state, event, refdata)
 
 
-def _request(
-    state: TraderState, req: Request, refdata: RefData
-) -> tuple[TraderState, list[Output]]:
+def _request(state: TraderState, req: Request, refdata: RefData) -> tuple[bool, list[Output]]:
     seen = state.requests.get(req.request_id)
     fp = fingerprint(req)
     if seen is not None:
         if seen.fingerprint != fp:
             msg = "request id reused with a different body"
-            return state, [reject(req, RejectReason.DUPLICATE_REQUEST, msg)]
-        return state, _replay(state, seen.response)
-    new = state.copy()
+            return False, [reject(req, RejectReason.DUPLICATE_REQUEST, msg)]
+        return False, _replay(state, seen.response)
     if isinstance(req, NewTrade):
-        outputs = on_new(new, req, refdata)
+        outputs = on_new(state, req, refdata)
     elif isinstance(req, AmendTrade | CancelTrade):
-        outputs = on_change(new, req, refdata)
+        outputs = on_change(state, req, refdata)
     else:
         assert isinstance(req, Deposit | Withdraw)
-        outputs = on_wallet(new, req, refdata)
+        outputs = on_wallet(state, req, refdata)
     response = outputs[0]
     assert isinstance(response, Response)
-    _remember(new.requests, req.request_id, ProcessedRequest(fp, response), MAX_REMEMBERED_REQUESTS)
-    return new, outputs
+    _remember(state.requests, req.request_id, ProcessedRequest(fp, response),
+              MAX_REMEMBERED_REQUESTS)
+    return True, outputs
 
 
 def _replay(state: TraderState, response: Response) -> list[Output]:
@@ -106,24 +116,23 @@ def _replay(state: TraderState, response: Response) -> list[Output]:
     return outputs
 
 
-def _end_of_day(state: TraderState, event: EndOfDay) -> tuple[TraderState, list[Output]]:
+def _end_of_day(state: TraderState, event: EndOfDay) -> tuple[bool, list[Output]]:
     if event.trading_day in state.days_closed:
-        return state, []
-    new = state.copy()
-    new.days_closed = (*state.days_closed, event.trading_day)[-MAX_DAYS_REMEMBERED:]
+        return False, []
+    state.days_closed = (*state.days_closed, event.trading_day)[-MAX_DAYS_REMEMBERED:]
     outputs: list[Output] = []
-    for trade in list(new.trades.values()):
+    for trade in list(state.trades.values()):
         if trade.time_in_force is TimeInForce.DAY and not trade.status.terminal:
             expired = evolve(trade, status=TradeStatus.EXPIRED, prior_status=None,
                               pending_qty=None, pending_price=None, change_request_id=None,
                               pending_time_in_force=None)
-            new.trades[trade.trade_id] = rebalance(new, expired, 0).stamped(
+            state.trades[trade.trade_id] = rebalance(state, expired, 0).stamped(
                 event.at_ms, f"eod:{event.trading_day}")
             outputs.append(TradeUpdate(state.trader_id, trade.trade_id, TradeStatus.EXPIRED,
                                        f"eod:{event.trading_day}", trade.cum_qty,
                                        order_id=trade.order_id))
-    _evict_closed(new)
-    return new, outputs
+    _evict_closed(state)
+    return True, outputs
 
 
 def _remember(window: dict[str, Any], key: str, value: object, bound: int) -> None:
@@ -133,6 +142,15 @@ def _remember(window: dict[str, Any], key: str, value: object, bound: int) -> No
 
 
 def _evict_closed(state: TraderState) -> None:
-    closed = [tid for tid, t in state.trades.items() if t.status.terminal]
-    for tid in closed[: max(0, len(closed) - MAX_CLOSED_TRADES)]:
+    """Keep the last MAX_CLOSED_TRADES closed trades (in the trades' order: by creation)."""
+    excess = closed_count(state.trades) - MAX_CLOSED_TRADES
+    if excess <= 0:
+        return
+    oldest = []
+    for tid, t in state.trades.items():  # the oldest closed are near the front: stop there
+        if t.status.terminal:
+            oldest.append(tid)
+            if len(oldest) == excess:
+                break
+    for tid in oldest:
         del state.trades[tid]

@@ -19,7 +19,7 @@ from .events import (
 from .ledger import rebalance, required_block, target_block
 from .records import evolve
 from .refdata import RefData
-from .state import Position, ShareTotals, Trade, TraderState
+from .state import Position, ShareTotals, Trade, TraderState, closed_count
 from .types import OrderAction, OrderType, RejectReason, TradeStatus
 
 
@@ -79,7 +79,7 @@ def on_new(state: TraderState, req: NewTrade, refdata: RefData) -> list[Output]:
         return [reject(req, RejectReason.DUPLICATE_REQUEST, "request id already booked", trade_id)]
     if problem := v.check_new(req, refdata):
         return [reject(req, *problem)]
-    if sum(not t.status.terminal for t in state.trades.values()) >= refdata.max_open_trades:
+    if len(state.trades) - closed_count(state.trades) >= refdata.max_open_trades:
         return [reject(req, RejectReason.TOO_MANY_OPEN_TRADES,
                        f"at most {refdata.max_open_trades} open trades")]
     price = req.limit_price

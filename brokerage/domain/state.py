@@ -1,6 +1,7 @@
 """One trader's state: cash, holdings, trades and the ids already processed.
 
-This is the table value. It is replaced, never mutated in place, by `apply`.
+This is the table value. `apply` returns a new one and never changes its input;
+`apply_in_place` changes a copy its caller owns. The trade records live in trade.py.
 """
 
 from __future__ import annotations
@@ -9,88 +10,17 @@ from dataclasses import dataclass, field
 
 from .events import Response
 from .records import evolve
-from .types import OrderType, Side, TimeInForce, TradeStatus
+from .trade import MAX_HISTORY, Change, Fill, Superseded, Trade, Trades, closed_count
+
+__all__ = ["MAX_HISTORY", "Change", "Fill", "Superseded", "Trade", "Trades", "closed_count",
+           "MAX_REMEMBERED_REQUESTS", "MAX_REMEMBERED_EXECUTIONS", "MAX_CLOSED_TRADES",
+           "Position", "Totals", "ShareTotals", "ProcessedRequest", "TraderState"]
 
 # Bounded memory per trader, documented in README: a duplicate older than these windows
 # is no longer recognised as one (requests) or is re-applied safely only if its trade is gone.
 MAX_REMEMBERED_REQUESTS = 500
 MAX_REMEMBERED_EXECUTIONS = 2000
 MAX_CLOSED_TRADES = 50
-MAX_HISTORY = 16  # status changes (and replaced versions) kept per trade
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One step in a trade's life: when, the status after it, and what caused it."""
-
-    at_ms: int
-    status: TradeStatus
-    cause: str  # a request id, or "exec:<exec_id>"
-
-
-@dataclass(frozen=True, slots=True)
-class Fill:
-    exec_id: str
-    quantity: int
-    price: int
-    fee: int
-
-
-@dataclass(frozen=True, slots=True)
-class Superseded:
-    """A version of a trade that a confirmed replace superseded: its terms and identity, so
-    readers (the Alpaca facade) can show the order as it was. No rule reads it."""
-
-    order_id: str  # its client order id at the exchange
-    request_id: str  # the request that made it (the new trade's, or an amend's)
-    created_ms: int
-    quantity: int
-    limit_price: int | None
-    time_in_force: TimeInForce
-    cum_qty: int  # filled when it was replaced
-    replaced_ms: int
-    replaced_by: str  # the amend's request id, which made the next version
-
-
-@dataclass(frozen=True, slots=True)
-class Trade:
-    trade_id: str
-    request_id: str
-    side: Side
-    symbol: str
-    order_type: OrderType
-    time_in_force: TimeInForce
-    quantity: int
-    limit_price: int | None  # None for MARKET
-    block_price: int  # the price the block is computed at (limit, or the market collar)
-    status: TradeStatus = TradeStatus.PENDING_NEW
-    version: int = 0  # bumped by each confirmed replace
-    cum_qty: int = 0
-    cum_notional: int = 0
-    fees: int = 0
-    blocked_cash: int = 0
-    blocked_shares: int = 0
-    prior_status: TradeStatus | None = None  # restored when a cancel/replace is refused
-    change_request_id: str | None = None  # the amend/cancel now pending at the exchange
-    pending_qty: int | None = None  # the replace awaiting the exchange
-    pending_price: int | None = None
-    fills: tuple[Fill, ...] = ()
-    order_id: str = ""  # the live order's client order id at the exchange
-    changes: int = 0  # amend/cancel requests accepted so far; names their order ids
-    created_ms: int = 0
-    updated_ms: int = 0
-    history: tuple[Change, ...] = ()
-    pending_time_in_force: TimeInForce | None = None  # the replace awaiting the exchange
-    superseded: tuple[Superseded, ...] = ()  # earlier versions, oldest first (bounded)
-
-    def stamped(self, at_ms: int, cause: str) -> Trade:
-        """This trade with its current status recorded in the history."""
-        step = Change(at_ms, self.status, cause)
-        return evolve(self, updated_ms=at_ms, history=(*self.history, step)[-MAX_HISTORY:])
-
-    @property
-    def remaining(self) -> int:
-        return self.quantity - self.cum_qty
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +60,7 @@ class TraderState:
     cash_available: int = 0
     cash_blocked: int = 0
     positions: dict[str, Position] = field(default_factory=dict)
-    trades: dict[str, Trade] = field(default_factory=dict)
+    trades: dict[str, Trade] = field(default_factory=Trades)
     totals: Totals = Totals()
     share_totals: dict[str, ShareTotals] = field(default_factory=dict)
     requests: dict[str, ProcessedRequest] = field(default_factory=dict)
@@ -142,7 +72,8 @@ class TraderState:
         return evolve(
             self,
             positions=dict(self.positions),
-            trades=dict(self.trades),
+            trades=(self.trades.copy() if isinstance(self.trades, Trades)
+                    else Trades(self.trades)),
             share_totals=dict(self.share_totals),
             requests=dict(self.requests),
             exec_ids=dict(self.exec_ids),

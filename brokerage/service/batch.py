@@ -40,13 +40,15 @@ class Batch:
         p = self._pending.get(key) if key else None
         if p is None:
             before = self._load(key, read) if key else None
-            p = _Pending(before, before.state if before else TraderState(parsed.trader_id))
+            # Copied once per batch, then changed in place: the stored state (and the cache's)
+            # stays as it was, for the diff in `writes()`.
+            p = _Pending(before, before.state.copy() if before else TraderState(parsed.trader_id))
             if key:
                 self._pending[key] = p
-        new, outputs = core.apply(p.state, parsed, self.refdata)
-        repeat = new is p.state and not refused(outputs)
-        if new is not p.state:
-            p.state, p.write = new, True
+        changed, outputs = core.apply_in_place(p.state, parsed, self.refdata)
+        repeat = not changed and not refused(outputs)
+        if changed:
+            p.write = True
         elif repeat and p.before:
             p.write = p.relog = True  # log it again (see `handle`)
         return Result(None, sends_for(src, key, value, outputs), type(parsed).__name__, outputs,

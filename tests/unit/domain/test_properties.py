@@ -43,7 +43,14 @@ from brokerage.domain.events import (
     TradeUpdate,
     Withdraw,
 )
-from brokerage.domain.state import MAX_HISTORY, ShareTotals, Trade, TraderState
+from brokerage.domain.state import (
+    MAX_HISTORY,
+    ShareTotals,
+    Trade,
+    TraderState,
+    Trades,
+    closed_count,
+)
 from brokerage.domain.types import (
     AnomalyReason,
     ExecType,
@@ -171,6 +178,14 @@ class BrokerMachine(RuleBasedStateMachine):
         assert state_to_bytes(before) == before_bytes, "apply mutated its input (bytes)"
         assert state_to_bytes(new) == reference_bytes(new), "the fast state writer diverged"
         assert before == before_copy, "apply mutated its input"
+        # The batch's path: the same rules on a state it owns, changed in place.
+        owned = before.copy()
+        changed, owned_outputs = core.apply_in_place(owned, event, RD)
+        assert owned_outputs == outputs, "apply_in_place answered otherwise"
+        assert owned == (new if changed else before), "apply_in_place left another state"
+        assert changed == (new is not before), "apply_in_place misreported a change"
+        assert closed_count(new.trades) == sum(t.status.terminal for t in new.trades.values()), \
+            "closed count drifted"
         self.log.append(event)
 
         anomalies = [o for o in outputs if isinstance(o, Anomaly)]
@@ -611,9 +626,10 @@ def test_mutant_forgetting_request_ids_is_caught(monkeypatch: pytest.MonkeyPatch
     original = core._request
 
     def forgetful(state: TraderState, req: Request, rd: refdata.RefData):  # type: ignore[no-untyped-def]
-        new, outputs = original(replace(state, requests={}), req, rd)
-        new.requests = {**state.requests, **new.requests}
-        return new, outputs
+        remembered, state.requests = state.requests, {}
+        changed, outputs = original(state, req, rd)
+        state.requests = {**remembered, **state.requests}
+        return changed, outputs
 
     monkeypatch.setattr(core, "_request", forgetful)
     machine_fails("redelivered")
@@ -658,6 +674,26 @@ def test_mutant_mutating_input_is_caught(monkeypatch: pytest.MonkeyPatch) -> Non
     """apply works on the caller's state instead of a private copy."""
     monkeypatch.setattr(TraderState, "copy", lambda self: self)
     machine_fails("mutated its input")
+
+
+def test_mutant_closed_count_drifting_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Setting a trade forgets to count it in or out (a fill or cancel closing it)."""
+    monkeypatch.setattr(Trades, "__setitem__", lambda self, k, t: dict.__setitem__(self, k, t))
+    machine_fails("closed count drifted")
+
+
+def test_mutant_in_place_touching_state_on_an_anomaly_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """apply_in_place remembers an execution id even when the report is refused."""
+    original = core.on_execution
+
+    def eager(state: TraderState, rep: ExecutionReport, rd: refdata.RefData) -> list[Output]:
+        state.exec_ids[rep.exec_id] = None
+        return original(state, rep, rd)
+
+    monkeypatch.setattr(core, "on_execution", eager)
+    machine_fails("apply_in_place left another state", "an anomaly changed the state")
 
 
 def test_mutant_accepting_fills_outside_the_limit_is_caught(
