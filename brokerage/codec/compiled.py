@@ -10,6 +10,7 @@ fastavro; a value of the wrong type raises (TypeError, AttributeError, KeyError)
 from __future__ import annotations
 
 from collections.abc import Callable
+from keyword import iskeyword
 from typing import Any
 
 Writer = Callable[[dict[str, Any]], bytes]
@@ -68,9 +69,12 @@ def array_bytes(items: list[bytes]) -> bytes:
     return long_bytes(len(items)) + b"".join(items) + b"\x00" if items else b"\x00"
 
 
-def compile_writer(schema: dict[str, Any]) -> Writer:
-    """`schema`: a record as fastavro's `parse_schema` returns it (named types resolved)."""
-    c = _Compiler(schema.get("__named_schemas", {}))
+def compile_writer(schema: dict[str, Any], attrs: bool = False) -> Writer:
+    """`schema`: a record as fastavro's `parse_schema` returns it (named types resolved).
+    `attrs`: records are objects whose attributes are the fields (our frozen dataclasses,
+    whose names the schemas share; a str enum member is its value), not dicts: no dict is
+    built per record to be written."""
+    c = _Compiler(schema.get("__named_schemas", {}), attrs)
     name = c.record(schema)
     src = "\n".join(c.lines)
     scope = {"_Z": big_bytes, "_SM": _SMALL, "_S": string_bytes, "_B": blob_bytes,
@@ -81,8 +85,8 @@ def compile_writer(schema: dict[str, Any]) -> Writer:
 
 
 class _Compiler:
-    def __init__(self, named: dict[str, Any]) -> None:
-        self.named = named
+    def __init__(self, named: dict[str, Any], attrs: bool = False) -> None:
+        self.named, self.attrs = named, attrs
         self.lines: list[str] = []
         self.consts: dict[str, Any] = {}
         self.functions: dict[str, str] = {}  # record name -> its function's name
@@ -96,8 +100,14 @@ class _Compiler:
         for i, f in enumerate(schema["fields"]):
             var = f"v{i}"
             if "default" in f:
-                prelude.append(f"    {var} = r.get({f['name']!r}, _M)")
+                name = repr(f["name"])
+                get = f"getattr(r, {name}, _M)" if self.attrs else f"r.get({name}, _M)"
+                prelude.append(f"    {var} = {get}")
                 prelude.append(f"    if {var} is _M: {var} = {self._const(f['default'])}")
+            elif self.attrs:
+                if not f["name"].isidentifier() or iskeyword(f["name"]):
+                    raise Unsupported(f"field {f['name']!r} is no attribute name")
+                prelude.append(f"    {var} = r.{f['name']}")
             else:
                 prelude.append(f"    {var} = r[{f['name']!r}]")
             parts.append(self.expr(f["type"], var))

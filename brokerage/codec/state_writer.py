@@ -11,6 +11,7 @@ against `reference_bytes`). The parts are written by schema-compiled writers (co
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -102,8 +103,22 @@ class _Memo:
 _trades, _processed = _Memo(), _Memo()
 
 
+def _attr_writer(schema: Any) -> Callable[[Any], bytes] | None:
+    try:
+        return compile_writer(schema, attrs=True)
+    except Unsupported:
+        return None
+
+
+_TRADE_FROM_ATTRS = _attr_writer(_TRADE)  # Trade's fields are the schema's (tested)
+
+
 def _trade(t: Trade, to_record: Any) -> bytes:
-    return _trades.get(id(t), t) or _trades.put(id(t), t, _write(_TRADE, to_record(t)))
+    hit = _trades.get(id(t), t)
+    if hit is None:
+        hit = _trades.put(id(t), t, _TRADE_FROM_ATTRS(t) if _TRADE_FROM_ATTRS
+                          else _write(_TRADE, to_record(t)))
+    return hit
 
 
 def _request(rid: str, p: ProcessedRequest, to_record: Any) -> bytes:

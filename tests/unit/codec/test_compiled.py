@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,7 +16,10 @@ from hypothesis import strategies as st
 import schemas
 from brokerage.codec import state_writer
 from brokerage.codec.compiled import Unsupported, compile_writer, long_bytes, zigzag
+from brokerage.codec.state import trade_to
 from brokerage.codec.state_log import _PREFIX
+from brokerage.domain.state import Change, Fill, Superseded, Trade
+from brokerage.domain.types import OrderType, Side, TimeInForce, TradeStatus
 
 LONG = st.integers(-(2**63), 2**63 - 1)
 
@@ -102,3 +106,41 @@ def test_longs(n: int) -> None:
 def test_a_long_out_of_range_raises() -> None:
     with pytest.raises(ValueError):
         long_bytes(2**63)
+
+
+def as_object(value: Any) -> Any:
+    """A drawn record as an object with the fields as attributes (what `attrs=True` takes)."""
+    if isinstance(value, dict):
+        return SimpleNamespace(**{k: as_object(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [as_object(v) for v in value]
+    return value
+
+
+ATTR_COMPILED = [(n, p, compile_writer(p, attrs=True)) for n, p, _ in COMPILED]
+
+
+@pytest.mark.parametrize(("name", "parsed", "writer"), ATTR_COMPILED,
+                         ids=[n for n, _, _ in ATTR_COMPILED])
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_same_bytes_from_attributes(name: str, parsed: Any, writer: Any,
+                                    data: st.DataObject) -> None:
+    record = data.draw(values(parsed, parsed.get("__named_schemas", {})))
+    assert writer(as_object(record)) == fastavro_bytes(parsed, record)
+
+
+def test_a_field_that_is_no_attribute_name_is_refused() -> None:
+    with pytest.raises(Unsupported):
+        compile_writer(parse_schema({"type": "record", "name": "K", "fields": [
+            {"name": "from", "type": "long"}]}), attrs=True)
+
+
+def test_a_trade_writes_the_same_from_attributes_as_from_its_record() -> None:
+    t = Trade("t-1", "r-1", Side.BUY, "AAPL", OrderType.LIMIT, TimeInForce.GTC, 100, 18_000,
+              18_000, status=TradeStatus.PENDING_REPLACE, prior_status=TradeStatus.NEW,
+              pending_qty=50, fills=(Fill("e-1", 10, 17_990, 5),),
+              history=(Change(1, TradeStatus.NEW, "r-1"),),
+              superseded=(Superseded("o-1", "r-1", 1, 100, 18_000, TimeInForce.DAY, 0, 2, "a"),))
+    assert state_writer._TRADE_FROM_ATTRS is not None
+    assert state_writer._TRADE_FROM_ATTRS(t) == fastavro_bytes(state_writer._TRADE, trade_to(t))
