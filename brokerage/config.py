@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     # every 1,000 inputs meanwhile: probes, timers).
     worker_batch_max: int = 100
     worker_batch_seconds: float = 0.005
+    worker_stop_seconds: float = Field(default=20.0, gt=0)  # then it leaves (streams/shutdown.py)
     # faust commits inline in its delivery loop every N acknowledged inputs, stalling it for
     # a flush and a round trip; its 2.8 s commit timer runs beside the loop. Only a crash's
     # re-reading grows (harmless: the rules de-duplicate).

@@ -18,7 +18,7 @@ from brokerage.service.frames import Input, unpack
 from brokerage.service.messages import Out, Send, source_of
 
 from . import continuity as continuity_mod
-from . import faust_fixes, metrics, observe
+from . import faust_fixes, metrics, observe, shutdown
 from .app import at, create_app, raw_topic, trader_table
 from .continuity import InputContinuity, Marks
 from .direct import DirectTable
@@ -134,7 +134,8 @@ def input_of(msg: Any, value: Any) -> Input:
 
 def run(settings: Settings, bootstrap: str, worker_id: str = "0") -> None:
     app = build(settings, bootstrap, worker_id)
-    worker = faust.Worker(app, loglevel="info", quiet=True,
-                          override_logging=False)  # keep our JSON logging
+    worker = shutdown.Worker(app, loglevel="info", quiet=True,
+                             override_logging=False)  # keep our JSON logging
+    worker.stop_seconds = settings.worker_stop_seconds
     worker.spinner = None  # it writes terminal escapes between the log lines
     worker.execute_from_commandline()
