@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     log_events: bool = True
     log_events_sample: float = Field(default=1.0, ge=0.0, le=1.0)
     service_name: str = ""  # empty: the command (worker, api, connector, ...)
+    # CPU priority (an os.nice increment) a service takes at start. On one host the local
+    # stack runs the exchange simulator, connector and sequencer at stack_helper_nice, so
+    # the worker (the bottleneck) gets a core first (README: Performance, fifth round).
+    nice: int = Field(default=0, ge=0, le=19)
+    stack_helper_nice: int = Field(default=10, ge=0, le=19)
     otlp_endpoint: str = ""  # e.g. http://collector:4318: export spans (the `otel` extra)
     # Services' cyclic GC (observability/gcpause.py): CPython's default (700, 10, 10) paused
     # the worker ~250 ms about once a second under load. JSON: BROKERAGE_GC_THRESHOLDS=[700,10,10]

@@ -14,6 +14,9 @@ from brokerage.config import Settings
 from brokerage.security.clientconf import service_env  # each service as its own Kafka user
 from streams.continuity import RESTART_EXIT_CODE  # a worker asking to be started again
 
+# Off the critical path's CPU: on one host they yield a core to the worker and the broker.
+HELPERS = frozenset({"exchange-sim", "connector", "sequencer"})
+
 
 @dataclass
 class Processes:
@@ -33,6 +36,8 @@ class Processes:
             out = open(os.path.join(self.log_dir, f"{role}.log"), "ab")  # noqa: SIM115
             self._logs.append(out)
         env = service_env({**os.environ, **self.settings.to_env()}, command, self.settings)
+        if command in HELPERS:
+            env["BROKERAGE_NICE"] = str(self.settings.stack_helper_nice)
         p = subprocess.Popen([sys.executable, "-m", "brokerage.cli", command, *args], env=env,
                              stdout=out, stderr=subprocess.STDOUT if out else None)
         self.procs[role] = p

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 from brokerage.config import Settings
@@ -22,6 +23,8 @@ def start(command: str, settings: Settings) -> None:
     if serves:
         otel.configure(service, settings.otlp_endpoint)
         gcpause.tune(settings.gc_thresholds)
+        if settings.nice:
+            os.nice(settings.nice)
 
 
 def secrets(settings: Settings) -> tuple[str | None, ...]:

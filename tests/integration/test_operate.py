@@ -1,16 +1,18 @@
 """Scenario: on one whole stack (sequencer, worker, exchange, connector, API) a trader deposits
 cash, buys twice (one fills against the market maker, one rests below the market), and
-overreaches once. We expect every process's /metrics to show what happened with exact values
-(accepted requests by type equal what we sent, one INSUFFICIENT_FUNDS reject, a fill and a
-settled trade, blocked cash equal to the wallets', API requests by route and status, the
-exchange round trips and a closed circuit), probes that answer as Kubernetes expects, every
-log line to be one JSON object with the common schema, and the trace id the API gave the
-filling buy to appear in the API, worker, connector and exchange logs, on the order going
-out and on the fill coming back."""
+overreaches once. We expect the exchange simulator, connector and sequencer to run at the
+helpers' lower CPU priority and the rest at ours; every process's /metrics to show what
+happened with exact values (accepted requests by type equal what we sent, one
+INSUFFICIENT_FUNDS reject, a fill and a settled trade, blocked cash equal to the wallets',
+API requests by route and status, the exchange round trips and a closed circuit), probes
+that answer as Kubernetes expects, every log line to be one JSON object with the common
+schema, and the trace id the API gave the filling buy to appear in the API, worker,
+connector and exchange logs, on the order going out and on the fill coming back."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from brokerage.entrypoints.processes import HELPERS
 from tests.integration.conftest import Stack, trader
 from tests.integration.helpers import buy, until, wait_status, wallet
 
@@ -70,6 +73,13 @@ def test_metrics_probes_and_traced_json_logs(running_stack: Stack, tmp_path: Pat
     fill_id, rest_id = filled.json()["trade_id"], resting.json()["trade_id"]
     wait_status(s, fill_id, "FILLED")
     wait_status(s, rest_id, "NEW")
+
+    # On one host the helpers yield the CPU to the worker (and the broker, and the API).
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    niceness = {role: os.getpriority(os.PRIO_PROCESS, p.pid) - mine
+                for role, p in s.running.processes.procs.items()}
+    assert niceness == {**{r: 0 for r in niceness},
+                        **{r: cfg.stack_helper_nice for r in HELPERS}}, niceness
 
     # The worker counts what the rules answered, by type, outcome and reason.
     w = scrape(worker)
