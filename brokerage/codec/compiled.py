@@ -34,6 +34,8 @@ def zigzag(n: int) -> bytes:
 
 
 _SMALL = [zigzag(n) for n in range(-64, 64)]  # one byte each: most counts, flags, lengths
+
+
 def memo(encode: Callable[[Any], bytes], limit: int) -> Callable[[Any], bytes]:
     """`encode` with its results remembered, at most `limit` of them (cleared when full)."""
     seen: dict[Any, bytes] = {}

@@ -76,7 +76,7 @@ def processed_to(request_id: str, p: ProcessedRequest) -> dict[str, Any]:
 
 def state_to_bytes(s: TraderState) -> bytes:
     # Sealed with AES-GCM when a state key ring is configured (README: Security).
-    return seal_state(state_bytes(s, STATE_VERSION, trade_to, processed_to))
+    return seal_state(state_bytes(s, STATE_VERSION, processed_to))
 
 
 def state_plain(data: bytes) -> bytes:

@@ -78,10 +78,10 @@ def apply(state: TraderState, c: StateChange) -> None:
     state.exec_ids.update(dict.fromkeys(c.exec_ids))
 
 
-def encode(c: StateChange, trade_to: Any, processed_to: Any) -> bytes:
+def encode(c: StateChange, processed_to: Any) -> bytes:
     """Avro binary of one StateChange; each trade and request encoded once (state_writer)."""
     return b"".join((
-        w._array([w._trade(t, trade_to) for t in c.trades]),
+        w._array([w._trade(t) for t in c.trades]),
         w._array([w._exec_id(k) for k in c.trades_deleted]),
         w._array([w._request(k, p, processed_to) for k, p in c.requests]),
         w._array([w._exec_id(k) for k in c.requests_deleted]),

@@ -33,7 +33,6 @@ from .state import (
     state_to_bytes,
     totals_to,
     trade_from,
-    trade_to,
 )
 
 SNAPSHOT = b"\x00s"  # trader ids never hold a NUL (codec/models.py checks them)
@@ -115,7 +114,7 @@ def writes(key: bytes, before: Stored | None, state: TraderState, relog: bool = 
     if head is not None and not (relog and head.snapshot_seq >= 0):
         change = sc.diff(before.state if before else TraderState(state.trader_id), state)
         if change is not None:
-            added = (sc.encode(change, trade_to, processed_to),) if change else ()
+            added = (sc.encode(change, processed_to),) if change else ()
             changes = head.changes + added
             if _within_budget(head, changes):
                 new = Head(head.seq + 1, head.snapshot_seq, head.snapshot_bytes, head.garbage,

@@ -103,22 +103,12 @@ class _Memo:
 _trades, _processed = _Memo(), _Memo()
 
 
-def _attr_writer(schema: Any) -> Callable[[Any], bytes] | None:
-    try:
-        return compile_writer(schema, attrs=True)
-    except Unsupported:
-        return None
+# Straight from the dataclass: Trade's fields are the schema's (tested against trade_to).
+_TRADE_FROM_ATTRS: Callable[[Any], bytes] = compile_writer(_TRADE, attrs=True)
 
 
-_TRADE_FROM_ATTRS = _attr_writer(_TRADE)  # Trade's fields are the schema's (tested)
-
-
-def _trade(t: Trade, to_record: Any) -> bytes:
-    hit = _trades.get(id(t), t)
-    if hit is None:
-        hit = _trades.put(id(t), t, _TRADE_FROM_ATTRS(t) if _TRADE_FROM_ATTRS
-                          else _write(_TRADE, to_record(t)))
-    return hit
+def _trade(t: Trade) -> bytes:
+    return _trades.get(id(t), t) or _trades.put(id(t), t, _TRADE_FROM_ATTRS(t))
 
 
 def _request(rid: str, p: ProcessedRequest, to_record: Any) -> bytes:
@@ -129,7 +119,7 @@ def _request(rid: str, p: ProcessedRequest, to_record: Any) -> bytes:
 _exec_id = memo(string_bytes, _CACHE_LIMIT)  # ids (exec, trade, request) as Avro strings
 
 
-def state_bytes(s: TraderState, version: int, trade_to: Any, processed_to: Any) -> bytes:
+def state_bytes(s: TraderState, version: int, processed_to: Any) -> bytes:
     head = _write(_HEAD, {
         "version": version, "trader_id": s.trader_id,
         "cash_available": s.cash_available, "cash_blocked": s.cash_blocked,
@@ -141,7 +131,7 @@ def state_bytes(s: TraderState, version: int, trade_to: Any, processed_to: Any) 
                           "bought": t.bought, "sold": t.sold} for k, t in s.share_totals.items()]})
     return b"".join((
         MAGIC, current("trader_state").fingerprint, head,
-        _array([_trade(t, trade_to) for t in s.trades.values()]),
+        _array([_trade(t) for t in s.trades.values()]),
         middle,
         _array([_request(k, p, processed_to) for k, p in s.requests.items()]),
         _array([_exec_id(e) for e in s.exec_ids]),
