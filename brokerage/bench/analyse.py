@@ -20,16 +20,20 @@ def phases(reqs: list[Request], runs: list[Phase], seen: Collected, samples: lis
     for t, tid in seen.fills:
         first_fill.setdefault(tid, t)
     out, at = [], 0
-    for p in runs:
+    for n, p in enumerate(runs):
         lat = latency[at:at + len(p.times)]
         at += len(p.times)
-        out.append(_phase(p, reqs, lat, first_fill, samples, t_run))
+        until = next((q.times[0] for q in runs[n + 1:] if q.times), float("inf"))
+        out.append(_phase(p, reqs, lat, first_fill, samples, t_run, until))
     return out
 
 
 def _phase(p: Phase, reqs: list[Request], lat: list[tuple[float, float] | None],
-           first_fill: dict[str, float], samples: list[Sample], t_run: float
-           ) -> dict[str, Any]:
+           first_fill: dict[str, float], samples: list[Sample], t_run: float,
+           until: float = float("inf")) -> dict[str, Any]:
+    """A trade counts as settled in its phase if its FILLED update came before the next
+    phase began: an order resting until a later phase's flow crossed it said nothing about
+    this phase's rate, and used to stretch its window (a 10 s phase measured over ~40 s)."""
     t0 = p.times[0] if p.times else p.sent_at
     answered = [x for x in lat if x is not None]
     last = max((t for t, _ in answered), default=t0)
@@ -39,7 +43,7 @@ def _phase(p: Phase, reqs: list[Request], lat: list[tuple[float, float] | None],
         if tid and tid not in trades:
             trades[tid] = t
     settled = [(first_fill[tid], first_fill[tid] - t) for tid, t in trades.items()
-               if tid in first_fill and first_fill[tid] >= t]
+               if tid in first_fill and t <= first_fill[tid] < until]
     last_fill = max((f for f, _ in settled), default=t0)
     window = [s for s in samples if t0 <= s.t <= max(last, p.drained_at)]
     return {

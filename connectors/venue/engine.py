@@ -21,7 +21,7 @@ from . import handlers, state
 from .book import OPEN_STATUSES, Book, Order
 from .handlers import unit
 from .market_maker import MarketMaker, MarketMakerConfig
-from .matching import CANCELED, EXPIRED, FILLED, PARTIAL, REJECTED, post
+from .matching import CANCELED, EXPIRED, FILLED, PARTIAL, REJECTED, post, requote
 from .protocol import (
     CANCEL,
     CONFIG,
@@ -121,10 +121,9 @@ class Engine:
             raise ValueError(f"unknown instruction {i.op!r}")
         self.done[i.id] = (i, o.xid, status)
         self._evict()
-        book = self.books.get(o.symbol)
-        if book is not None:
-            for q in self.mm.refill(o.symbol, book):
-                post(self, o.symbol, q)
+        if o.symbol in self.books:
+            for q in self.mm.refill(o.symbol):
+                requote(self, o.symbol, q)
         return 200, self._answer(i, o.xid, status, False)
 
     def _answer(self, i: Instr, xid: str, status: str, dup: bool) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 Level i (0-based) bids at ref - (i+1)*spacing and offers at ref + (i+1)*spacing, `qty` each,
 so a large order fills partly and at several prices. A quote that is fully taken is queued
 for replenishment and re-posted (at the back of its level) after a later instruction on
-that symbol, but only if it would not cross the other side: the market maker only posts
-liquidity, it never takes it. Its own execution reports are never published.
+that symbol; if brokerage orders rest through its price, it trades with them first, at
+their price (matching.requote). Its own execution reports are never published.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from brokerage.domain.refdata import Instrument, RefData
 
-from .book import BUY, SELL, Book
+from .book import BUY, SELL
 
 Quote = tuple[str, int, int, int]  # (side, level, price, qty)
 
@@ -67,26 +67,13 @@ class MarketMaker:
     def taken(self, symbol: str, side: str, level: int) -> None:
         self.pending.setdefault(symbol, []).append((side, level))
 
-    def refill(self, symbol: str, book: Book) -> list[Quote]:
-        """Quotes to re-post now; those that would cross stay pending."""
-        todo = self.pending.get(symbol)
+    def refill(self, symbol: str) -> list[Quote]:
+        """The taken quotes of `symbol`, to post again now (matching.requote)."""
+        todo = self.pending.pop(symbol, None)
         if not todo:
             return []
         inst = self.refdata.instruments[symbol]
-        out: list[Quote] = []
-        keep: list[tuple[str, int]] = []
-        for side, level in todo:
-            q = quote(inst, self.cfg, side, level)
-            if q is None:
-                continue
-            best = book.opposite(side).best()
-            crosses = best is not None and (q[2] >= best if side == BUY else q[2] <= best)
-            (keep.append((side, level)) if crosses else out.append(q))
-        if keep:
-            self.pending[symbol] = keep
-        else:
-            del self.pending[symbol]
-        return out
+        return [q for side, level in todo if (q := quote(inst, self.cfg, side, level))]
 
     def to_state(self) -> dict[str, Any]:
         return {"cfg": self.cfg.to_dict(), "pending": {k: [list(p) for p in v]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .book import Order
+from .book import SELL, Order
 from .market_maker import Quote
 from .protocol import FOK, GTC, IOC, LIMIT, MARKET, Report
 
@@ -27,14 +27,7 @@ def execute(e: Engine, o: Order) -> None:
         o.cum_qty += n
         o.status = FILLED if o.cum_qty == o.quantity else PARTIAL
         report(e, "TRADE", o, last_qty=n, last_price=px)
-        m.status = FILLED if m.cum_qty == m.quantity else PARTIAL
-        if m.mm_level >= 0:
-            if m.status == FILLED:
-                e.mm.taken(m.symbol, m.side, m.mm_level)
-            continue
-        if m.status == FILLED:
-            del e.open[m.xid]
-        report(e, "TRADE", m, last_qty=n, last_price=px)
+        _passive(e, m, n, px)
     if o.status == FILLED:
         e.open.pop(o.xid, None)
     elif o.order_type == MARKET or o.tif in (IOC, FOK):
@@ -51,6 +44,37 @@ def close(e: Engine, o: Order, status: str, text: str, clid: str | None = None,
     o.status = status
     e.open.pop(o.xid, None)
     report(e, status, o, clid, orig, text=text)
+
+
+def _passive(e: Engine, m: Order, n: int, px: int) -> None:
+    """The resting side of a match (the book has already added `n` to its cum_qty)."""
+    m.status = FILLED if m.cum_qty == m.quantity else PARTIAL
+    if m.mm_level >= 0:  # the market maker's own fills are not reported
+        if m.status == FILLED:
+            e.mm.taken(m.symbol, m.side, m.mm_level)
+        return
+    if m.status == FILLED:
+        del e.open[m.xid]
+    report(e, "TRADE", m, last_qty=n, last_price=px)
+
+
+def requote(e: Engine, symbol: str, q: Quote) -> None:
+    """Post a taken quote again. Orders resting strictly through its price (a bid above
+    the offer it would post) trade with it first, at their own price, as any seller would
+    take them: before, one such bid kept the whole ladder off the book until it was
+    cancelled, and most later orders found nothing to trade with. An order resting at the
+    quote's own price keeps it off (the book would be locked) and waits for other
+    traders, as does an order the quote is taken in full by: the level is queued again."""
+    side, level, price, qty = q
+    book = e.books[symbol]
+    got = 0
+    for m, n, px in book.match(side, price + 1 if side == SELL else price - 1, qty):
+        got += n
+        _passive(e, m, n, px)
+    if got < qty and book.opposite(side).best() != price:
+        post(e, symbol, (side, level, price, qty - got))
+    else:
+        e.mm.taken(symbol, side, level)
 
 
 def post(e: Engine, symbol: str, q: Quote) -> None:

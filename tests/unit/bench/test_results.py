@@ -47,6 +47,15 @@ def test_phase_figures_from_raw_observations() -> None:
     assert open5k["lag_max"] == {"worker": 3}
 
 
+def test_a_fill_in_a_later_phase_does_not_stretch_the_settled_rate() -> None:
+    prompt = _run(0.004, 0.005)["phases"][1]  # type: ignore[index]
+    late = _run(0.004, 1.5)["phases"][1]  # type: ignore[index]  # filled in the next phase
+    assert prompt["settled"] == prompt["new_trades"] > 0
+    # 100 requests over 20 ms, fills 5 ms after each send: thousands a second
+    assert prompt["settled_per_s"] > 1_000
+    assert late["settled"] == 0 and late["settled_per_s"] == 0
+
+
 def test_a_complete_document_ratios_targets_and_files(tmp_path: Path) -> None:
     ours, raw = _run(0.004, 0.050), _run(0.001, None)
     pg = {"synchronous_commit": False, "best": {"per_s": 10.0}, "variants": []}

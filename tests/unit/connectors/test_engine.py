@@ -80,6 +80,34 @@ def test_market_protection_price_is_never_crossed() -> None:
     assert (reps[-1].exec_type, reps[-1].cum_qty, reps[-1].leaves_qty) == ("EXPIRED", 200, 0)
 
 
+def test_a_bid_resting_through_the_ladder_trades_when_the_market_maker_requotes() -> None:
+    e = Engine(REF, seed=1)
+    asks = e.books["AAPL"].depth()["asks"]
+    limit = asks[-1][0] + 50
+    e.submit("b", "AAPL", "BUY", 600, limit)  # sweeps the 5 x 100 offered; 100 rest
+    # The first quote posted again trades with the rest at the bid's own price, at once;
+    # the other four are posted, and the one taken in full comes back after the next
+    # instruction on the symbol.
+    assert brief(since(e, 0))[-1] == ("TRADE", "b", 100, limit, 600, 0)
+    assert e.orders["b"].status == "FILLED" and e.open_orders() == []
+    assert e.books["AAPL"].depth()["asks"] == asks[1:]
+    e.submit("s", "AAPL", "SELL", 1, asks[-1][0] * 2)
+    assert e.books["AAPL"].depth()["asks"][:5] == asks
+
+
+def test_a_bid_resting_at_the_offer_s_own_price_waits_for_another_trader() -> None:
+    e = Engine(REF, seed=1)
+    asks = e.books["AAPL"].depth()["asks"]
+    e.submit("b", "AAPL", "BUY", 150, asks[0][0])  # takes the 100 offered; 50 rest
+    e.submit("x", "AAPL", "BUY", 1, asks[0][0] // 2)  # a later instruction: no requote
+    assert (e.orders["b"].status, e.orders["b"].cum_qty) == ("PARTIALLY_FILLED", 100)
+    assert e.books["AAPL"].depth()["asks"] == asks[1:]  # not locked at b's price
+    e.submit("s", "AAPL", "SELL", 50, asks[0][0])
+    assert (e.orders["b"].status, e.orders["s"].status) == ("FILLED", "FILLED")
+    e.submit("x2", "AAPL", "BUY", 1, asks[0][0] // 2)
+    assert e.books["AAPL"].depth()["asks"] == asks
+
+
 def test_market_order_with_nothing_to_match_expires() -> None:
     e = bare()
     assert e.submit("m", "AAPL", "BUY", 5, None, "MARKET")[1]["status"] == "EXPIRED"
