@@ -17,6 +17,8 @@ import time
 from types import TracebackType
 from typing import Any
 
+import orjson
+
 from . import redact, trace
 from .loghandlers import BufferedStderr, Repeats, TraceSample
 
@@ -30,10 +32,8 @@ _NOISY = {"httpx": logging.WARNING, "httpcore": logging.WARNING,  # a line per c
 
 
 class JsonFormatter(logging.Formatter):
-    # Per-event lines make this a hot path (~10 µs a line before): one encoder, made once
-    # (json.dumps with options builds a new one per call), and the time's seconds part
-    # formatted once per second.
-    _encoder = json.JSONEncoder(ensure_ascii=False, default=str)
+    # Per-event lines make this a hot path: orjson (json's encoder took 4-8 µs a line, ~5 %
+    # of a busy worker), and the time's seconds part formatted once per second.
 
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -58,7 +58,10 @@ class JsonFormatter(logging.Formatter):
             out["error"] = redact.redact(self.formatException(record.exc_info))
         elif record.stack_info:
             out["error"] = redact.redact(record.stack_info)
-        return self._encoder.encode(out)
+        try:
+            return orjson.dumps(out, default=str).decode()
+        except orjson.JSONEncodeError:  # e.g. a lone surrogate, which orjson refuses
+            return json.dumps(out, ensure_ascii=False, default=str)
 
 
 class TextFormatter(logging.Formatter):

@@ -61,6 +61,16 @@ def test_every_line_has_the_schema_with_ids_of_the_work_in_hand(lines: io.String
     assert str(second["time"]).endswith("Z")
 
 
+
+def test_odd_text_still_makes_one_json_line(lines: io.StringIO) -> None:
+    log = logging.getLogger("test.observability")
+    log.info("caf\u00e9 \"quoted\"\nnext line")
+    log.info("a lone surrogate \udc80 from bytes decoded with surrogateescape")
+    first, second = records(lines)
+    assert first["message"] == "caf\u00e9 \"quoted\"\nnext line"
+    assert second["message"].startswith("a lone surrogate ")
+    assert len(lines.getvalue().splitlines()) == 2
+
 def test_a_traceback_is_one_line_with_an_error_field(lines: io.StringIO) -> None:
     try:
         raise ValueError("password=hunter2 went wrong")
