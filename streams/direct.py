@@ -4,7 +4,7 @@ faust's aiokafka one, which took ~17 % of the worker's busy time (README, Perfor
 
 faust still owns the table: it opens and closes the partitions' stores on rebalance and
 recovers them from the same changelog topic, from the offset `persist` records. The order
-is faust's too: the RocksDB put first, then the changelog record; a crash between the two
+is faust's too: the RocksDB write first, then the changelog records; a crash between the two
 leaves the store ahead of the changelog, which a redelivery writes again (`Batch`: relog)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from faust.types import TP, TableT
+from rocksdict import WriteBatch
 
 from .outputs import Outputs
 
@@ -27,15 +28,24 @@ class DirectTable:
         get: Callable[[bytes], bytes | None] = self.store._db_for_partition(partition).get
         return get
 
-    def put(self, partition: int, key: bytes, value: bytes | None) -> None:
-        """`value` None deletes (also when gone locally: the deletion sent before may not
-        have reached the changelog)."""
-        db = self.store._db_for_partition(partition)
-        if value is None:
-            db.delete(key)
-        else:
-            db.put(key, value)
-        self.outs.changelog(self.topic, partition, key, value)
+    def write(self, records: list[tuple[int, bytes, bytes | None]]) -> None:
+        """(partition, key, value) in order; value None deletes (also when gone locally: the
+        deletion sent before may not have reached the changelog). One RocksDB write batch
+        per partition (~3 µs a record where a put each took ~5), then the changelog records,
+        in the same order."""
+        batches: dict[int, WriteBatch] = {}
+        for partition, key, value in records:
+            wb = batches.get(partition)
+            if wb is None:
+                wb = batches[partition] = WriteBatch(raw_mode=True)
+            if value is None:
+                wb.delete(key)
+            else:
+                wb.put(key, value)
+        for partition, wb in batches.items():
+            self.store._db_for_partition(partition).write(wb)
+        for partition, key, value in records:
+            self.outs.changelog(self.topic, partition, key, value)
 
     def persist(self, offsets: dict[int, int]) -> None:
         """Record, per partition, the changelog offset RocksDB holds everything up to (once

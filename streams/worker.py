@@ -93,9 +93,8 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                     if done % YIELD_EVERY == 0:  # a backlog's batch: let probes, timers run
                         await asyncio.sleep(0)
             with metrics.WRITE_SECONDS.time():
-                for key, records in batch.writes().items():
-                    for k, v in records:  # in order, to the trader's changelog partition
-                        direct.put(last[key], k, v)
+                direct.write([(last[key], k, v)  # in order, to the trader's partition
+                              for key, records in batch.writes().items() for k, v in records])
                 marks.note(events)
             outs.send(sends)  # delivered before faust commits these inputs: see below
 
