@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from brokerage.domain.state import ProcessedRequest, Trade, TraderState
+from brokerage.domain.trade import Trades
 
 from . import state_writer as w
 
@@ -36,16 +37,28 @@ def diff(old: TraderState, new: TraderState) -> StateChange | None:
     execs = _window(old.exec_ids, new.exec_ids)
     if requests is None or execs is None:
         return None
-    kept = [k for k in new.trades if k in old.trades]
-    if len(kept) < len(new.trades) and list(new.trades)[:len(kept)] != kept:
+    trades = _trades(old.trades, new.trades)
+    if trades is None:
+        return None
+    return StateChange(trades[0], trades[1], [(k, new.requests[k]) for k in requests[0]],
+                       requests[1], execs[0], execs[1])
+
+
+def _trades(old: dict[str, Trade], new: dict[str, Trade]
+            ) -> tuple[list[Trade], list[str]] | None:
+    """(trades set, in `new`'s order; ids deleted), or None if not expressible."""
+    touched = new.changed_since(old) if isinstance(new, Trades) else None
+    if touched is not None:  # a copy of `old` changed in place: look at what it touched
+        # Ids new to `old` were added at the end in the order first touched; ids kept
+        # did not move (changed_since says None if one was deleted and set again).
+        return ([t for k in touched if (t := new.get(k)) is not None and old.get(k) is not t],
+                [k for k in touched if k not in new and k in old])
+    kept = [k for k in new if k in old]
+    if len(kept) < len(new) and list(new)[:len(kept)] != kept:
         return None  # a new trade before a kept one: not expressible
-    if kept != [k for k in old.trades if k in new.trades]:
+    if kept != [k for k in old if k in new]:
         return None  # kept trades in another order
-    return StateChange(
-        [t for k, t in new.trades.items() if old.trades.get(k) is not t],
-        [k for k in old.trades if k not in new.trades],
-        [(k, new.requests[k]) for k in requests[0]], requests[1],
-        execs[0], execs[1])
+    return ([t for k, t in new.items() if old.get(k) is not t], [k for k in old if k not in new])
 
 
 def _window(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[str]] | None:

@@ -90,28 +90,48 @@ class Trades(dict[str, Trade]):
     """A trader's trades by id, counting the closed (terminal) ones as they are set and
     deleted: the open-trade limit and the eviction of closed trades need the count on every
     event, and a busy trader has up to 1,000 open trades to scan. Only `[]=` and `del`
-    change it (the rules use nothing else); the other mutators are refused."""
+    change it (the rules use nothing else); the other mutators are refused.
 
-    __slots__ = ("closed",)
+    A copy also notes which ids were set or deleted since it was made (`changed_since`),
+    so that storing a batch's state costs what the batch changed, not what the trader has
+    (codec.state_change.diff)."""
+
+    __slots__ = ("closed", "_token", "_base", "_touched", "_moved")
 
     def __init__(self, items: Any = ()) -> None:
         super().__init__(items)
         self.closed = sum(1 for t in self.values() if t.status.terminal)
+        self._token: object = object()  # who I am, for copies made of me
+        self._base: object = None  # the token of the Trades I was copied from
+        self._touched: dict[str, None] = {}  # ids set or deleted since, first touch first
+        self._moved = False  # an id deleted and set again: the order of ids changed
 
     def __setitem__(self, key: str, trade: Trade) -> None:
         old = dict.get(self, key)
         self.closed += trade.status.terminal - (old is not None and old.status.terminal)
+        if old is None and key in self._touched:
+            self._moved = True
+        self._touched[key] = None
         dict.__setitem__(self, key, trade)
 
     def __delitem__(self, key: str) -> None:
         self.closed -= dict.__getitem__(self, key).status.terminal
+        self._touched[key] = None
         dict.__delitem__(self, key)
 
     def copy(self) -> Trades:
         new = Trades.__new__(Trades)
         dict.update(new, self)
         new.closed = self.closed
+        new._token, new._base, new._touched, new._moved = object(), self._token, {}, False
         return new
+
+    def changed_since(self, base: dict[str, Trade]) -> list[str] | None:
+        """The ids set or deleted since this was copied from `base`, first touch first;
+        None if it was not copied from `base` or an id moved (was deleted and set again)."""
+        if self._moved or not isinstance(base, Trades) or self._base is not base._token:
+            return None
+        return list(self._touched)
 
     def __reduce__(self) -> Any:  # copy, deepcopy, pickle: rebuilt and recounted
         return Trades, (dict(self),)
