@@ -21,6 +21,11 @@ _PATTERNS = [
 # Every pattern above needs one of these words: most lines have none and skip the patterns
 # (a log line per event must stay cheap).
 _TRIGGER = re.compile(r"(?i)bearer|basic|eyJ|://|passw|secret|token|api[_-]?key")
+# The same words for ASCII text, found with `in` on the lowered line: ~5x faster than the
+# regex (4-7 µs a line was ~6 % of the connector's CPU). Other text takes the regex, whose
+# case-insensitivity also matches some non-ASCII letters (the Kelvin sign for k...).
+_WORDS = ("bearer", "basic", "eyj", "://", "passw", "secret", "token", "apikey", "api_key",
+          "api-key")
 _secrets: set[str] = set()
 
 
@@ -35,8 +40,19 @@ def redact(text: str) -> str:
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, MASK)
-    if _TRIGGER.search(text) is None:
+    if not triggered(text):
         return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def triggered(text: str) -> bool:
+    """Whether `text` holds a word some pattern needs (`_TRIGGER`'s answer)."""
+    if not text.isascii():
+        return _TRIGGER.search(text) is not None
+    low = text.lower()
+    for word in _WORDS:
+        if word in low:
+            return True
+    return False

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from brokerage.config import Settings
@@ -92,6 +94,17 @@ def test_a_traceback_is_one_line_with_an_error_field(lines: io.StringIO) -> None
 def test_patterns_of_secrets_are_masked(text: str, secret: str) -> None:
     assert secret not in redact.redact(text)
     assert redact.MASK in redact.redact(text)
+
+
+_WORDISH = st.sampled_from(["bearer", "Basic", "EYJ", "eyJ", "://", ":/", "PassW", "pass",
+                            "secret", "SECRE", "toKen", "api_key", "API-KEY", "apikey",
+                            "api key", "a", " ", "=", "\u212a", "\u0131", "\u017f", "é"])
+
+
+@given(st.one_of(st.text(max_size=60), st.lists(_WORDISH, max_size=8).map("".join)))
+def test_the_quick_trigger_answers_as_the_regex_does(text: str) -> None:
+    # redact skips its patterns unless the line holds one of their words
+    assert redact.triggered(text) == (redact._TRIGGER.search(text) is not None)
 
 
 def test_secret_values_from_the_settings_are_masked(lines: io.StringIO) -> None:
