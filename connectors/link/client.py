@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 from prometheus_client import Counter, Histogram
 
+from brokerage.adapters import fastjson
+
 from .breaker import BreakerOpen, CircuitBreaker
 
 log = logging.getLogger("brokerage.connector")
@@ -21,6 +23,7 @@ ROUND_TRIP = Histogram(
     "brokerage_connector_exchange_round_trip_seconds",
     "One HTTP exchange call, sent to answered, by operation (executions is a long poll)", ["op"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+_JSON = {"Content-Type": "application/json"}
 
 
 class ExchangeUnavailable(Exception):
@@ -48,6 +51,8 @@ class ExchangeClient:
              params: dict[str, Any] | None = None, timeout: float | None = None,
              headers: dict[str, str] | None = None) -> Any:
         op = operation(method, path)
+        body = None if json is None else fastjson.dumpb(json)
+        sent_headers = headers if body is None else {**(headers or {}), **_JSON}
         for attempt in range(self._attempts):
             if attempt:
                 RETRIES.inc()
@@ -58,7 +63,8 @@ class ExchangeClient:
                 raise ExchangeUnavailable(str(exc)) from exc
             started = time.perf_counter()
             try:
-                r = self._http.request(method, path, json=json, params=params, headers=headers,
+                r = self._http.request(method, path, content=body, params=params,
+                                       headers=sent_headers,
                                        timeout=timeout or httpx.USE_CLIENT_DEFAULT)
             except httpx.TransportError as exc:  # timeouts and refused connections
                 self._failed(attempt, f"{type(exc).__name__}: {exc}")
@@ -73,7 +79,7 @@ class ExchangeClient:
                 CALLS.labels("refused").inc()
                 raise ExchangeRefused(r.status_code, r.text)
             CALLS.labels("ok").inc()
-            return r.json()
+            return fastjson.loads(r.content)
         raise ExchangeUnavailable(f"{method} {path}: {self._attempts} attempts failed")
 
     def _failed(self, attempt: int, why: str) -> None:

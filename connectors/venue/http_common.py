@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -12,6 +11,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler as AiohttpHandler
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
+from brokerage.adapters import fastjson
 from brokerage.observability import trace
 from brokerage.observability.logs import EVENTS
 
@@ -43,12 +43,8 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"))
-
-
 def reply(status: int, body: dict[str, Any]) -> web.Response:
-    return web.json_response(body, status=status, dumps=_dumps)
+    return web.json_response(body, status=status, dumps=fastjson.dumps)
 
 
 def query_int(q: Any, key: str, default: int, hi: int) -> int:
@@ -60,7 +56,7 @@ def query_int(q: Any, key: str, default: int, hi: int) -> int:
 
 async def read_body(request: web.Request) -> Any:
     try:
-        return await request.json()
+        return await request.json(loads=fastjson.loads)
     except ValueError:
         raise BadRequest("the body is not JSON") from None
 

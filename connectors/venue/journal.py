@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from brokerage.adapters import fastjson
 from brokerage.domain.refdata import RefData
 
 from .engine import Engine
@@ -71,7 +72,7 @@ class Journal:
         lines = []
         for i in instrs:
             self.n += 1
-            lines.append(json.dumps({"n": self.n, **i.to_dict()}, separators=(",", ":")))
+            lines.append(fastjson.dumps({"n": self.n, **i.to_dict()}))
         self._f.write(("\n".join(lines) + "\n").encode())
         self._sync()
         self.since_compact += len(instrs)
