@@ -17,8 +17,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     stack_cmd.add_parsers(sub)
 
-    from brokerage.entrypoints import apikey_cmd, audit_cmd, chaos_cmd, dlq_cmd, tokens, trade_cmd
+    from brokerage.entrypoints import (
+        apikey_cmd,
+        audit_cmd,
+        chaos_cmd,
+        dlq_cmd,
+        exchange_cmd,
+        tokens,
+        trade_cmd,
+    )
 
+    exchange_cmd.add_parser(sub)
     apikey_cmd.add_parser(sub)
     audit_cmd.add_parsers(sub)
     chaos_cmd.add_parser(sub)

@@ -20,6 +20,7 @@ from brokerage.localkafka import broker
 from brokerage.security import brokerconf
 
 from . import kafka_cmd, postgres_cmd
+from .demo_statement import postgres_available
 from .processes import Processes
 
 ROLES = ("exchange-sim", "sequencer", "worker", "connector", "api")
@@ -126,7 +127,12 @@ def up(settings: Settings) -> int:
         stop = True
 
     signal.signal(signal.SIGTERM, _stop)
-    with stack(settings, reporting=True) as running:
+    # The reporting store is optional: without PostgreSQL (or a DSN) the rest still runs.
+    reporting = postgres_available(settings)
+    if not reporting:
+        print("PostgreSQL not found: running without the reporting store "
+              "(apt-get install postgresql, or set BROKERAGE_POSTGRES_DSN)", flush=True)
+    with stack(settings, reporting=reporting) as running:
         print(f"brokerage is up: API {running.url}, exchange {settings.exchange_url} "
               "(Ctrl-C to stop)", flush=True)
         try:

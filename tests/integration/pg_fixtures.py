@@ -17,6 +17,8 @@ from brokerage import localpg
 @pytest.fixture(scope="session")
 def local_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The data dir of a PostgreSQL server started for this session."""
+    if not localpg.installed():  # optional (README: Prerequisites); .ci/run installs it
+        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
     data_dir = tmp_path_factory.mktemp("postgres")
     atexit.register(localpg.stop, data_dir)  # fallback if the session dies before teardown
     localpg.start(data_dir, localpg.free_port())
