@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -76,5 +78,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
-        return response(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
+        return response(exc.status_code, status_code(exc.status_code), str(exc.detail),
+                        headers=dict(exc.headers or {}))  # e.g. 405's Allow
+
+
+# The codes our own errors use for these statuses, so one status always has one code.
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 413: "payload_too_large", 429: "rate_limited",
+         500: "internal_error", 503: "unavailable"}
+
+
+def status_code(status: int) -> str:
+    """The error code of a bare HTTP status: ours, else its reason phrase in snake case."""
+    if status in CODES:
+        return CODES[status]
+    try:
+        return re.sub(r"[^a-z0-9]+", "_", HTTPStatus(status).phrase.lower()).strip("_")
+    except ValueError:
+        return "client_error" if 400 <= status < 500 else "server_error"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from typing import Annotated, Any
 
@@ -91,24 +92,35 @@ async def list_trades(
     state = await ctx.tables.trader(trader_id)
     if state is None:
         raise ApiError(404, "not_found", f"no trader {trader_id}")
-    trades = [views.trade_json(t, trader_id) for t in reversed(state["trades"])]
+    trades = [views.trade_json(t, trader_id) for t in state["trades"]]
     trades = [t for t in trades if (status is None or t["status"] == status)
               and (symbol is None or t["symbol"] == symbol)
               and (since_ms is None or t["created_ms"] >= since_ms)
               and (until_ms is None or t["created_ms"] < until_ms)]
-    start = 0
+    trades.sort(key=_position, reverse=True)  # newest first; ties by trade id, descending
     if cursor:
         after = _decode_cursor(cursor)
-        ids = [t["trade_id"] for t in trades]
-        start = ids.index(after) + 1 if after in ids else len(ids)
-    page = trades[start:start + limit]
-    more = start + limit < len(trades)
-    nxt = base64.urlsafe_b64encode(page[-1]["trade_id"].encode()).decode() if more else None
+        # Positional: what follows the previous page's last trade, even if that one has
+        # since left the list (changed status, evicted).
+        trades = [t for t in trades if _position(t) < after]
+    page = trades[:limit]
+    nxt = _encode_cursor(_position(page[-1])) if len(trades) > limit else None
     return cached_json(request, {"trades": page, "next_cursor": nxt})
 
 
-def _decode_cursor(cursor: str) -> str:
+def _position(t: dict[str, Any]) -> tuple[int, str]:
+    return t["created_ms"], t["trade_id"]
+
+
+def _encode_cursor(pos: tuple[int, str]) -> str:
+    return base64.urlsafe_b64encode(f"{pos[0]}:{pos[1]}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[int, str]:
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "bad_request", "invalid cursor") from exc
+        ms, trade_id = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
+        if ms.isdigit() and re.fullmatch(TRADE_ID, trade_id):
+            return int(ms), trade_id
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise ApiError(400, "bad_request", "invalid cursor")

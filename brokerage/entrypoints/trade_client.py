@@ -58,11 +58,21 @@ def done(args: argparse.Namespace, r: httpx.Response, show: Any) -> int:
     if args.json:
         print(json.dumps(body, indent=2, sort_keys=True))
     elif r.status_code == 202:
-        console().print(f"{body['status']}: request {body['request_id']} was published; "
-                        f"no answer yet, see {body['status_url']}")
+        console().print(accepted_later(body))
     else:
         show(body)
     return 0
+
+
+def accepted_later(body: dict[str, Any]) -> str:
+    """A 202's line: the request is in, its outcome is to be read at the status URL."""
+    what = ("accepted; its state could not be read yet" if body.get("status") == "ACCEPTED"
+            else "published; no answer yet")
+    url = str(body.get("status_url", "?"))
+    then = f"brokerage trade status {url.rsplit('/', 1)[1]}" if url.startswith(
+        "/v1/trades/") else f"GET {url}"
+    return (f"{body.get('status', 'PENDING')}: request {body.get('request_id', '?')} was "
+            f"{what}; later: {then}")
 
 
 def idempotency(args: argparse.Namespace) -> dict[str, str]:

@@ -397,6 +397,8 @@ def test_request_errors_have_one_shape(api: Stack) -> None:
         bad_bodies: list[Any] = [
             {**good, "quantity": "ten"},
             {**good, "quantity": 1.5},
+            {**good, "quantity": "1"},
+            {**good, "quantity": True},
             {**good, "side": "HOLD"},
             {**good, "limit_price": "cheap"},
             {**good, "limit_price": -1},
@@ -410,10 +412,13 @@ def test_request_errors_have_one_shape(api: Stack) -> None:
             assert isinstance(err["details"], list) and err["details"], err
         err = error(c.post("/v1/trades", json={**good, "unexpected": True}), 400)
         assert any("unexpected" in d["loc"] for d in err["details"]), err
-        for raw in (b'{"trader_id": ', b"not json", b"{}}"):
+        for raw in (b'{"trader_id": ', b"not json", b"{}}", b'{"trader_id": "\xff"}'):
             error(c.post("/v1/trades", content=raw,
                          headers={"content-type": "application/json"}), 400, "bad_request")
         error(c.patch(f"/v1/trades/{t}.0000000000000000", json={"quantity": -1}), 400)
+        error(c.patch(f"/v1/trades/{t}.0000000000000000", json={"quantity": "2"}), 400)
+        error(s.http.post(f"/v1/traders/{t}/deposits", json={"shares": "1", "symbol": "AAPL"}),
+              400, "bad_request")
         error(s.http.post(f"/v1/traders/{t}/deposits", json={"amount": "1.00", "shares": 1}),
               400, "bad_request")
         error(c.get(f"/v1/traders/{t}/trades", params={"limit": 0}), 400, "bad_request")
