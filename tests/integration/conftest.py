@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,24 +44,42 @@ def stack_settings(bootstrap: str, state_dir: Path, name: Callable[[str], str]) 
     )
 
 
-@pytest.fixture
-def running_stack(
-    kafka_bootstrap: str, tmp_path: Path, unique_name: Callable[[str], str]
-) -> Iterator[Stack]:
-    settings = stack_settings(kafka_bootstrap, tmp_path / "state", unique_name)
-    logs = tmp_path / "logs"
-    logs.mkdir()
+@contextmanager
+def serving(settings: Settings, logs: Path) -> Iterator[Stack]:
+    """A stack on these settings for the block; its children's logs printed if it fails."""
+    logs.mkdir(parents=True, exist_ok=True)
+    admin = bearer(settings, "tests-admin", admin=True)
     try:
         with stack(settings, log_dir=str(logs)) as running, httpx.Client(
-            base_url=running.url, timeout=30
+            base_url=running.url, timeout=30, headers=admin
         ) as http:
-            http.headers.update(bearer(settings, "tests-admin", admin=True))
-            yield Stack(settings, running.url, http, bearer(settings, "tests-admin", admin=True),
-                        running)
+            yield Stack(settings, running.url, http, admin, running)
     except BaseException:
         for log in sorted(logs.glob("*.log")):  # the children's output explains failures
             print(f"==== {log.name}\n{log.read_text()[-4000:]}")
         raise
+
+
+@pytest.fixture
+def running_stack(
+    kafka_bootstrap: str, tmp_path: Path, unique_name: Callable[[str], str]
+) -> Iterator[Stack]:
+    with serving(stack_settings(kafka_bootstrap, tmp_path / "state", unique_name),
+                 tmp_path / "logs") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def shared_stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One stack for a module's tests, when they cannot disturb each other (own traders, and
+    symbols the market maker quotes): each stack costs seconds to start."""
+    root = tmp_path_factory.mktemp("shared")
+    with serving(stack_settings(kafka_bootstrap, root / "state", fresh_name), root / "logs") as s:
+        yield s
+
+
+def fresh_name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def trader() -> str:

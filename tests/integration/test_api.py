@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,39 +25,17 @@ from fastapi.routing import APIRoute
 
 from api import auth
 from api.app import create_app
-from brokerage.config import Settings
-from brokerage.entrypoints.stack import stack
 from brokerage.entrypoints.tokens import bearer
-from tests.integration.conftest import Stack, stack_settings, trader
+from tests.integration.conftest import Stack, fresh_name, serving, stack_settings, trader
 from tests.integration.helpers import until, wait_status
 
 pytestmark = pytest.mark.integration
 
 
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-@contextmanager
-def serving(settings: Settings, logs: Path) -> Iterator[Stack]:
-    """Like the `running_stack` fixture, for one stack shared by a module's tests."""
-    logs.mkdir(parents=True, exist_ok=True)
-    admin = bearer(settings, "tests-admin", admin=True)
-    try:
-        with stack(settings, log_dir=str(logs)) as running, httpx.Client(
-            base_url=running.url, timeout=30, headers=admin
-        ) as http:
-            yield Stack(settings, running.url, http, admin, running)
-    except BaseException:
-        for log in sorted(logs.glob("*.log")):  # the children's output explains failures
-            print(f"==== {log.name}\n{log.read_text()[-4000:]}")
-        raise
-
-
 @pytest.fixture(scope="module")
 def api(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("api")
-    with serving(stack_settings(kafka_bootstrap, root / "state", _name), root / "logs") as s:
+    with serving(stack_settings(kafka_bootstrap, root / "state", fresh_name), root / "logs") as s:
         yield s
 
 
@@ -66,7 +43,7 @@ def api(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def limited(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A stack whose API allows each trader 3 requests at once, then one a second."""
     root = tmp_path_factory.mktemp("limited")
-    settings = stack_settings(kafka_bootstrap, root / "state", _name).model_copy(
+    settings = stack_settings(kafka_bootstrap, root / "state", fresh_name).model_copy(
         update={"rate_trader_per_second": 1.0, "rate_trader_burst": 3})
     with serving(settings, root / "logs") as s:
         yield s

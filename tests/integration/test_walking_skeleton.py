@@ -26,8 +26,8 @@ def settled(s: Stack, trade_id: str, timeout: float = 30) -> dict[str, Any]:
         time.sleep(0.2)
 
 
-def test_deposit_buy_fill_settles_cash_and_shares(running_stack: Stack) -> None:
-    s, t = running_stack, trader()
+def test_deposit_buy_fill_settles_cash_and_shares(shared_stack: Stack) -> None:
+    s, t = shared_stack, trader()
     assert s.deposit(t, amount="10000.00").status_code == 201
     r = s.http.post("/v1/trades", json={"trader_id": t, "side": "BUY", "symbol": "AAPL",
                                         "quantity": 10, "limit_price": "191.00"})
@@ -59,8 +59,8 @@ def test_deposit_buy_fill_settles_cash_and_shares(running_stack: Stack) -> None:
     assert wallet2["holdings"] == {"AAPL": {"available": 6, "blocked": 0}}
 
 
-def test_buy_over_available_cash_is_rejected_and_blocks_nothing(running_stack: Stack) -> None:
-    s, t = running_stack, trader()
+def test_buy_over_available_cash_is_rejected_and_blocks_nothing(shared_stack: Stack) -> None:
+    s, t = shared_stack, trader()
     assert s.deposit(t, amount="1000.00").status_code == 201
     r = s.http.post("/v1/trades", json={"trader_id": t, "side": "BUY", "symbol": "MSFT",
                                         "quantity": 3, "limit_price": "410.00"})
@@ -71,8 +71,8 @@ def test_buy_over_available_cash_is_rejected_and_blocks_nothing(running_stack: S
     assert wallet["holdings"] == {}
 
 
-def test_sell_without_shares_is_rejected(running_stack: Stack) -> None:
-    s, t = running_stack, trader()
+def test_sell_without_shares_is_rejected(shared_stack: Stack) -> None:
+    s, t = shared_stack, trader()
     assert s.deposit(t, amount="500.00").status_code == 201
     r = s.http.post("/v1/trades", json={"trader_id": t, "side": "SELL", "symbol": "GOOG",
                                         "quantity": 1, "limit_price": "170.00"})
@@ -81,8 +81,8 @@ def test_sell_without_shares_is_rejected(running_stack: Stack) -> None:
     assert s.http.get(f"/v1/traders/{t}/wallet").json()["holdings"] == {}
 
 
-def test_unknown_ids_are_404_with_a_json_body(running_stack: Stack) -> None:
-    s = running_stack
+def test_unknown_ids_are_404_with_a_json_body(shared_stack: Stack) -> None:
+    s = shared_stack
     r = s.http.get("/v1/trades/nobody.0000000000000000")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     r = s.http.get("/v1/traders/nobody/wallet")
