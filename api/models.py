@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from brokerage.domain.types import OrderType, Side, TimeInForce
+from brokerage.domain.types import OrderType, Side, TimeInForce, TradeStatus
 
 ID = r"^[A-Za-z0-9_\-:.]{1,64}$"
 # What trade_id_for makes: "<trader id>.<16 hex>", within the 64 characters the request
@@ -59,7 +59,7 @@ class FillOut(BaseModel):
 
 class ChangeOut(BaseModel):
     at_ms: int
-    status: str
+    status: TradeStatus
     cause: str
 
 
@@ -67,11 +67,11 @@ class TradeOut(BaseModel):
     trade_id: str
     trader_id: str
     client_request_id: str
-    status: str
-    side: str
+    status: TradeStatus
+    side: Side
     symbol: str
-    order_type: str
-    time_in_force: str
+    order_type: OrderType
+    time_in_force: TimeInForce
     quantity: int
     limit_price: str | None
     filled_quantity: int

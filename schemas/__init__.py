@@ -9,7 +9,7 @@ from typing import Any
 
 DIR = Path(__file__).parent
 NAMES = ("trade_request", "trade_event", "order", "execution_report", "trader_state",
-         "trader_head", "input_frame")
+         "trader_head", "input_frame", "dead_letter")  # dead_letter: headers, not a value
 
 
 @cache

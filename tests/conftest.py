@@ -14,6 +14,20 @@ from brokerage.config import Settings
 from brokerage.localkafka import BrokerInfo, free_port, start, stop
 
 CreateTopics = Callable[..., None]
+FUZZ_MESSAGES_ENV = "BROKERAGE_FUZZ_MESSAGES"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fuzz-messages", type=int, metavar="N",
+                     help=f"messages for test_fuzz_dead_letters (default 10000; "
+                          f"{FUZZ_MESSAGES_ENV} also sets it)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The fuzz module sizes its timeout when imported, so the option goes on as the env var.
+    n = config.getoption("--fuzz-messages")
+    if n is not None:
+        os.environ[FUZZ_MESSAGES_ENV] = str(n)
 
 
 def _external_bootstrap() -> str:

@@ -65,12 +65,18 @@ def envelope(topic: str, partition: int, offset: int, timestamp_ms: int
 
 def dead_letter(src: Source, key: bytes | None, value: bytes, error: str, reason: str,
                 code: str = "") -> Send:
-    """The original bytes, with why (`dlq.code` is short and bounded: the metric's label)."""
+    """The original bytes, with why (`dlq.code` is short and bounded: the metric's label).
+    The headers are schemas/dead_letter.avsc; the worker adds the input's traceparent."""
     headers = [
-        ("dlq.error", error.encode()), ("dlq.reason", reason.encode()[:1000]),
-        ("dlq.code", (code or error).encode()[:64]),
+        ("dlq.error", error.encode()), ("dlq.reason", _text(reason, 1000)),
+        ("dlq.code", _text(code or error, 64)),
         ("dlq.topic", src.topic.encode()), ("dlq.partition", str(src.partition).encode()),
         ("dlq.offset", str(src.offset).encode()),
         ("dlq.timestamp_ms", str(int(time.time() * 1000)).encode()),
     ]
     return Send(Out.DEAD_LETTERS, key or b"", value, headers)
+
+
+def _text(s: str, limit: int) -> bytes:
+    """UTF-8 cut to at most `limit` bytes at a character boundary: the header stays text."""
+    return s.encode()[:limit].decode("utf-8", "ignore").encode()

@@ -78,6 +78,9 @@ def test_plain_fastavro_reads_single_object_encoding(name: str) -> None:
         "trade_event": output_to_record(ev.Response("r", "a", True, "t", TradeStatus.NEW)),
         "input_frame": {"inputs": [frames.framed("reqs", 0, 1, 2, b"a", b"v",
                                                  [("traceparent", b"00-...")])]},
+        "dead_letter": {"error": "DecodeError", "reason": "r", "topic": "reqs", "partition": 0,
+                        "offset": 1, "code": "BAD_MAGIC", "timestamp_ms": 2,
+                        "traceparent": None},
     }
     stored = {"trader_state": lambda: state_to_bytes(TraderState("a")),
               "trader_head": lambda: state_log.writes(b"a", None, TraderState("a"))[0][0][1]}
@@ -88,7 +91,7 @@ def test_plain_fastavro_reads_single_object_encoding(name: str) -> None:
         fastavro.schema.to_parsing_canonical_form(schema), "CRC-64-AVRO")
     assert data[2:10].hex() == expected
     rec = fastavro.schemaless_reader(io.BytesIO(data[10:]), schema, None)
-    if name == "input_frame":
+    if name in ("input_frame", "dead_letter"):
         assert rec == samples[name]
     else:
         assert rec["trader_id"] == ("a" if name in stored else samples[name]["trader_id"])

@@ -12,6 +12,7 @@ import pytest
 from fastavro.schema import expand_schema
 
 import schemas
+from brokerage.codec.avro import fingerprint_of
 from brokerage.codec.compat import check_all, problems, released
 from brokerage.entrypoints.schemas_cmd import run_check
 
@@ -76,10 +77,12 @@ def test_shipped_schemas_are_compatible_with_every_release() -> None:
 
 
 def test_the_time_in_force_amend_is_released_as_v2() -> None:
-    """v2 of these four is the release that lets an amend change the time in force."""
+    """v2 of these four is the release that lets an amend change the time in force. Docs and
+    brokerage.* attributes added since are not in the canonical form, so not compared."""
     for name in ("trade_request", "order", "trade_event", "trader_state"):
         assert [p.name for p in released(HISTORY, name)] == ["v1.avsc", "v2.avsc"]
-        assert load(HISTORY / name / "v2.avsc") == schemas.load(name)
+        assert fingerprint_of(load(HISTORY / name / "v2.avsc")) == fingerprint_of(
+            schemas.load(name))
 
 
 def test_run_check_passes_on_the_shipped_schemas() -> None:
