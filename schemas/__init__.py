@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 DIR = Path(__file__).parent
+# dead_letter is the headers' shape, not a value's
 NAMES = ("trade_request", "trade_event", "order", "execution_report", "trader_state",
-         "trader_head", "input_frame", "dead_letter")  # dead_letter: headers, not a value
+         "trader_head", "input_frame", "dead_letter", "api_key")
 
 
 @cache

@@ -2,7 +2,8 @@
 
 The secret is 30 random bytes (240 bits), so an unsalted SHA-256 of it cannot be reversed by
 guessing; a slow hash (scrypt) would only add latency to every request. The stored record is
-JSON on a compacted topic, keyed by the key id; a tombstone revokes the key.
+Avro (schemas/api_key.avsc) on a compacted topic, keyed by the key id; a tombstone revokes the
+key. Records written as JSON before that still read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from dataclasses import dataclass
 
 from api.auth import SCOPES, Principal
+from brokerage.codec import avro
 
 ID_ALPHABET = string.ascii_uppercase + string.digits
 ID_LENGTH = 20  # like Alpaca's: "PK" and 18 more
@@ -52,12 +54,13 @@ def new_key(trader_id: str, scopes: set[str]) -> tuple[str, str, KeyRecord]:
 
 
 def encode(rec: KeyRecord) -> bytes:
-    return json.dumps({"trader_id": rec.trader_id, "scopes": sorted(rec.scopes),
-                       "secret_sha256": rec.secret_sha256, "created_ms": rec.created_ms},
-                      separators=(",", ":")).encode()
+    return avro.encode("api_key", {"trader_id": rec.trader_id, "scopes": sorted(rec.scopes),
+                                   "secret_sha256": rec.secret_sha256,
+                                   "created_ms": rec.created_ms})
 
 
 def decode(raw: bytes) -> KeyRecord:
-    d = json.loads(raw)
+    # The compacted topic may still hold a key stored as JSON, the first form.
+    d = avro.decode("api_key", raw) if raw[:2] == avro.MAGIC else json.loads(raw)
     return KeyRecord(str(d["trader_id"]), frozenset(d.get("scopes", [])) & SCOPES,
                      str(d["secret_sha256"]), int(d.get("created_ms", 0)))

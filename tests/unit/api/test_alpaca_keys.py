@@ -35,3 +35,18 @@ def test_keys_are_unique_and_scopes_are_checked() -> None:
 def test_a_record_with_unknown_scopes_keeps_only_known_ones() -> None:
     raw = b'{"trader_id":"t","scopes":["trade","root"],"secret_sha256":"00"}'
     assert keys.decode(raw).scopes == frozenset({"trade"})
+
+
+def test_keys_are_stored_as_avro_any_reader_can_read() -> None:
+    import io
+
+    from fastavro import parse_schema, schemaless_reader
+
+    import schemas
+
+    _, _, rec = keys.new_key("alice", {"admin", "trade"})
+    stored = keys.encode(rec)
+    assert stored[:2] == b"\xc3\x01"  # single-object encoding
+    plain = schemaless_reader(io.BytesIO(stored[10:]), parse_schema(schemas.load("api_key")))
+    assert plain == {"trader_id": "alice", "scopes": ["admin", "trade"],
+                     "secret_sha256": rec.secret_sha256, "created_ms": rec.created_ms}

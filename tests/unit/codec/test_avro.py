@@ -81,6 +81,8 @@ def test_plain_fastavro_reads_single_object_encoding(name: str) -> None:
         "dead_letter": {"error": "DecodeError", "reason": "r", "topic": "reqs", "partition": 0,
                         "offset": 1, "code": "BAD_MAGIC", "timestamp_ms": 2,
                         "traceparent": None},
+        "api_key": {"trader_id": "a", "scopes": ["trade"], "secret_sha256": "00",
+                    "created_ms": 3},
     }
     stored = {"trader_state": lambda: state_to_bytes(TraderState("a")),
               "trader_head": lambda: state_log.writes(b"a", None, TraderState("a"))[0][0][1]}
@@ -91,7 +93,7 @@ def test_plain_fastavro_reads_single_object_encoding(name: str) -> None:
         fastavro.schema.to_parsing_canonical_form(schema), "CRC-64-AVRO")
     assert data[2:10].hex() == expected
     rec = fastavro.schemaless_reader(io.BytesIO(data[10:]), schema, None)
-    if name in ("input_frame", "dead_letter"):
+    if name in ("input_frame", "dead_letter", "api_key"):
         assert rec == samples[name]
     else:
         assert rec["trader_id"] == ("a" if name in stored else samples[name]["trader_id"])
