@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     exchange_host: str = "127.0.0.1"  # where the simulator listens
     exchange_port: int = 7070
     exchange_url: str = "http://127.0.0.1:7070"
-    exchange_snapshot: Path | None = None  # None: <state_dir>/exchange.journal
+    exchange_snapshot: Path | None = None  # None: <state_dir>/exchange/venue.snapshot
     exchange_seed: int = 7
     exchange_latency_ms: int = 0
     exchange_reject_rate: float = 0.0

@@ -1,4 +1,5 @@
-"""After a (re)start: compare the exchange's open orders with the brokerage's open trades.
+"""After a (re)start of the connector or of the exchange (runner.py): compare the exchange's
+open orders with the brokerage's open trades.
 
 Differences seen twice, a little apart (so in-flight reports can land), are corrected where
 that is safe (resend a pending instruction: idempotent by its client order id; cancel an
@@ -22,6 +23,7 @@ from .mapping import trade_of
 log = logging.getLogger("brokerage.connector")
 DIFFS = Counter("brokerage_connector_reconcile_differences_total",
                 "Differences between exchange and brokerage", ["kind"])
+RUNS = Counter("brokerage_connector_reconciliations_total", "Reconciliations completed")
 PENDING = {"PENDING_NEW", "PENDING_CANCEL", "PENDING_REPLACE"}
 
 
@@ -85,4 +87,5 @@ def reconcile(client: ExchangeClient, worker_urls: list[str],
                         json={"client_order_id": f"{d.trade_id}:recon"})
         elif d.kind == "NOT_SENT" and ours[d.trade_id].get("pending_order"):
             resubmit(ours[d.trade_id]["pending_order"])  # idempotent at the exchange
+    RUNS.inc()
     return sorted(first, key=lambda d: (d.kind, d.trade_id))

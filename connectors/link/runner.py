@@ -1,4 +1,5 @@
-"""`brokerage connector`: wires the order pump, the execution stream and reconciliation."""
+"""`brokerage connector`: wires the order pump, the execution stream and reconciliation
+(at start, and again whenever the stream sees the exchange restart: watch.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from .mapping import request_for
 from .orders import OrderPump
 from .reconcile import reconcile
 from .stream import last_published_seq, pump
+from .watch import VenueWatch
 
 log = logging.getLogger("brokerage.connector")
 
@@ -43,11 +45,13 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     start = last_published_seq(bootstrap, settings.topic_executions)
     log.info("connector: exchange %s, resuming executions after seq %d",
              settings.exchange_url, start)
+    again = threading.Event()  # the stream saw the exchange restart
     stream = threading.Thread(target=pump, name="executions", daemon=True,
-                              args=(client, reports, settings.topic_executions, start, stop))
+                              args=(client, reports, settings.topic_executions, start, stop),
+                              kwargs={"watch": VenueWatch(again.set)})
     stream.start()
-    threading.Thread(target=_reconcile_when_up, name="reconcile", daemon=True,
-                     args=(client, settings, stop)).start()
+    threading.Thread(target=reconcile_each_start, name="reconcile", daemon=True,
+                     args=(client, settings, stop, again)).start()
     orders = OrderPump(cons, client, refusals, settings.topic_executions,
                        settings.topic_dead_letters, stop, f"{settings.app_id}-connector")
     # Live while the order loop goes round; ready while it reaches Kafka and the exchange.
@@ -64,6 +68,18 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
         refusals.close()
         cons.close()
         client.close()
+
+
+def reconcile_each_start(client: ExchangeClient, settings: Settings, stop: threading.Event,
+                         again: threading.Event) -> None:
+    """Reconcile at the connector's start, and again each time `again` is set (the exchange
+    restarted: a venue restored from an old snapshot, or none, differs from us)."""
+    while not stop.is_set():
+        _reconcile_when_up(client, settings, stop)
+        while not again.wait(1):
+            if stop.is_set():
+                return
+        again.clear()
 
 
 def _reconcile_when_up(client: ExchangeClient, settings: Settings,

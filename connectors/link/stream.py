@@ -24,6 +24,7 @@ from brokerage.observability.logs import EVENTS
 from .client import ExchangeClient, ExchangeUnavailable
 from .mapping import report_from
 from .traces import TRACES
+from .watch import VenueWatch
 
 log = logging.getLogger("brokerage.connector")
 events = logging.getLogger(EVENTS)
@@ -75,9 +76,10 @@ def _scan(bootstrap: str, topic: str) -> int:
 
 
 def pump(client: ExchangeClient, out: Deliveries, topic: str, start_seq: int,
-         stop: threading.Event, wait_ms: int = 1000) -> None:
+         stop: threading.Event, wait_ms: int = 1000, watch: VenueWatch | None = None) -> None:
     """Long-poll the exchange and publish each report, in sequence order, until `stop`."""
     seq = start_seq
+    watch = watch or VenueWatch()
     LAST_SEQ.set(seq)
     while not stop.is_set():
         try:
@@ -87,6 +89,11 @@ def pump(client: ExchangeClient, out: Deliveries, topic: str, start_seq: int,
             log.warning("execution stream paused: %s", exc)
             stop.wait(0.5)
             continue
+        # Behind a venue that went back we keep our cursor: the reports up to it are in the
+        # topic, and a venue that lost them reuses their seqs and exec ids (E<seq>) for other
+        # executions, which the rules would drop as duplicates. Waiting republishes nothing;
+        # the alert calls an operator, and the reconciliation of the restart names the trades.
+        watch.check(page, seq)
         if page.get("first_seq", 1) > seq + 1:
             GAPS.inc()
             log.error("exchange no longer serves reports after %d (oldest %d): missed reports",

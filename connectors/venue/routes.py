@@ -51,10 +51,12 @@ def make_app(venue: Venue, faults: Faults,
         wait_ms = query_int(r.query, "wait_ms", 0, MAX_WAIT_MS)
         reports = await venue.wait_reports(after, limit, wait_ms)
         return reply(200, {"reports": [rep._asdict() for rep in reports],
-                           "last_seq": eng.seq, "first_seq": eng.first_seq})
+                           "last_seq": eng.seq, "first_seq": eng.first_seq,
+                           "incarnation": venue.incarnation})
 
     async def healthz(r: web.Request) -> web.Response:
-        return reply(200, {"status": "ok", "last_seq": eng.seq})
+        return reply(200, {"status": "ok", "last_seq": eng.seq,
+                           "incarnation": venue.incarnation})
 
     app = web.Application(middlewares=[observed])
     app.add_routes([

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
 
 from .engine import Engine
@@ -26,6 +27,9 @@ class Venue:
                  compact_every: int = 500_000, on_fatal: Callable[[], None] | None = None) -> None:
         self.engine, self.journal, self.compact_every = engine, journal, compact_every
         self.on_fatal = on_fatal
+        # New at every process start, on /healthz and /executions: a client that sees it
+        # change knows the venue restarted (and may have lost or rolled back state).
+        self.incarnation = uuid.uuid4().hex
         self.closing = False
         self.failed: BaseException | None = None  # the journal failed: the process must stop
         self._queue: list[Pending] = []

@@ -80,7 +80,8 @@ def test_submit_then_reports_on_the_stream() -> None:
             page = (await c.get("/executions", params={"after": 2, "limit": 2})).json()
             assert [r["seq"] for r in page["reports"]] == [3, 4]
             assert (await c.get("/orders", params={"open": "true"})).json() == {"orders": []}
-            assert (await c.get("/healthz")).json() == {"status": "ok", "last_seq": 5}
+            assert (await c.get("/healthz")).json() == {  # one incarnation on both
+                "status": "ok", "last_seq": 5, "incarnation": body["incarnation"]}
 
     run(go)
 
@@ -182,16 +183,19 @@ def test_journaled_venue_restarts_with_the_same_log(tmp_path: Path) -> None:
             assert all(r.status_code == 200 for r in results)
             reports: list[dict[str, Any]] = (await c.get("/executions",
                                                         params={"limit": 5000})).json()["reports"]
+            incarnations.append((await c.get("/healthz")).json()["incarnation"])
             return reports
 
     async def second(expected: list[dict[str, Any]]) -> None:
         async with sim(snap) as s, httpx.AsyncClient(base_url=s.url) as c:
-            got = (await c.get("/executions", params={"limit": 5000})).json()["reports"]
-            assert got == expected
+            page = (await c.get("/executions", params={"limit": 5000})).json()
+            assert page["reports"] == expected
+            assert page["incarnation"] not in incarnations  # a restart is seen as one
             await c.post("/orders", json=order("next:0"))
             assert (await c.get("/healthz")).json()["last_seq"] == len(expected) + 1
 
     reports: list[dict[str, Any]] = []
+    incarnations: list[str] = []
 
     async def go() -> None:
         reports.extend(await first())

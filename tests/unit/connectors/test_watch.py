@@ -1,0 +1,116 @@
+"""The execution stream against a scripted venue that restarts and loses state: the connector
+keeps its cursor (never republishing a seq), counts the regression once, alerts, and asks for
+a new reconciliation on each new incarnation; the reconcile thread runs again when asked."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import pytest
+from prometheus_client import REGISTRY
+
+from brokerage.codec import avro
+from connectors.link import runner
+from connectors.link.client import ExchangeUnavailable
+from connectors.link.stream import pump
+from connectors.link.watch import VenueWatch
+
+
+def rep(seq: int) -> dict[str, Any]:
+    return {"seq": seq, "exec_id": f"E{seq}", "exec_type": "NEW", "client_order_id": "al.1f:0",
+            "last_qty": 0, "last_price": 0, "text": ""}
+
+
+def page(incarnation: str, last: int, after: int) -> dict[str, Any]:
+    return {"reports": [rep(s) for s in range(after + 1, last + 1)], "last_seq": last,
+            "first_seq": 1, "incarnation": incarnation}
+
+
+class Venue:
+    """Answers /executions from a script of (incarnation, last_seq), then stops the pump."""
+
+    def __init__(self, script: list[tuple[str, int]], stop: threading.Event) -> None:
+        self.script, self.stop, self.afters = script, stop, []
+
+    def call(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        after = kw["params"]["after"]
+        self.afters.append(after)
+        if not self.script:
+            self.stop.set()
+            raise ExchangeUnavailable("end of the script")
+        incarnation, last = self.script.pop(0)
+        return page(incarnation, last, after)
+
+
+class Out:
+    def __init__(self) -> None:
+        self.seqs: list[int] = []
+
+    def produce(self, topic: str, value: bytes, **kw: Any) -> None:
+        self.seqs.append(avro.decode("execution_report", value)["seq"])
+
+    def settle(self, stop: threading.Event) -> bool:
+        return True
+
+
+def count(name: str) -> float:
+    return REGISTRY.get_sample_value(name) or 0.0
+
+
+def test_a_venue_that_went_back_keeps_the_cursor(caplog: pytest.LogCaptureFixture) -> None:
+    stop, out, restarts = threading.Event(), Out(), []
+    # Serves 1-3; restarts having lost everything (0, then 2: still behind); passes 3 again.
+    venue = Venue([("a", 3), ("a", 3), ("b", 0), ("b", 2), ("b", 5), ("b", 5)], stop)
+    before = (count("brokerage_connector_seq_regressions_total"),
+              count("brokerage_connector_exchange_restarts_total"))
+    with caplog.at_level(logging.WARNING, "brokerage.connector"):
+        pump(venue, out, "executions", 0, stop, wait_ms=0,  # type: ignore[arg-type]
+             watch=VenueWatch(lambda: restarts.append(1)))
+    assert out.seqs == [1, 2, 3, 4, 5]  # nothing at or below the cursor published again
+    assert venue.afters == [0, 3, 3, 3, 3, 5, 5]
+    assert (count("brokerage_connector_seq_regressions_total"),
+            count("brokerage_connector_exchange_restarts_total")) == (before[0] + 1,
+                                                                      before[1] + 1)
+    assert restarts == [1]
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "went back" in errors[0]
+
+
+def test_the_first_incarnation_and_an_unchanged_one_ask_for_nothing() -> None:
+    asked: list[int] = []
+    w = VenueWatch(lambda: asked.append(1))
+    for _ in range(3):
+        w.check({"reports": [], "last_seq": 7, "incarnation": "a"}, 7)
+    assert asked == [] and not w.behind
+    w.check({"reports": [], "last_seq": 7, "incarnation": "b"}, 7)
+    assert asked == [1]
+
+
+def test_reconciliation_runs_again_each_time_it_is_asked(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    runs: list[int] = []
+    first, second = threading.Event(), threading.Event()
+
+    def fake(*args: Any) -> list[Any]:
+        runs.append(1)
+        (second if len(runs) > 1 else first).set()
+        return []
+
+    monkeypatch.setattr(runner, "reconcile", fake)
+
+    class Conf:
+        def worker_url_list(self) -> list[str]:
+            return []
+
+    stop, again = threading.Event(), threading.Event()
+    t = threading.Thread(target=runner.reconcile_each_start,
+                         args=(None, Conf(), stop, again))
+    t.start()
+    assert first.wait(10)
+    again.set()
+    assert second.wait(10)
+    stop.set()
+    t.join(10)
+    assert not t.is_alive() and len(runs) == 2 and not again.is_set()
