@@ -35,10 +35,11 @@ class Settings(BaseSettings):
     topic_dead_letters: str = "dead-letters"
     # The merged, ordered log of requests and executions per trader (see README: replay).
     topic_inputs: str = "trader-inputs"
-    # API keys of the Alpaca-compatible API (/v2): compacted, keyed by key id, JSON values.
+    # API keys of the Alpaca-compatible API (/v2): compacted, keyed by key id (api_key.avsc).
     topic_api_keys: str = "api-keys"
     standby_replicas: int = 1
-    # How long a dead worker keeps its partitions before the group moves them (kill -9).
+    # How long a dead worker (or sequencer, connector, sink) keeps its partitions before the
+    # group moves them (kill -9).
     worker_session_timeout_seconds: float = 10.0
     # The rules agent takes inputs in batches: each trader's state is written once per batch.
     # A batch closes when full or after this long (the latency it may add at low load).

@@ -18,7 +18,7 @@ from confluent_kafka import KafkaException, Message, Producer
 
 from brokerage.adapters.delivery import Deliveries, rewind
 from brokerage.adapters.group import GroupMember
-from brokerage.adapters.kafka import batching, consumer, producer
+from brokerage.adapters.kafka import batching, consumer, membership, producer
 from brokerage.config import Settings
 from brokerage.observability import trace
 from brokerage.observability.metrics import LagSampler
@@ -65,7 +65,7 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
                      **{"linger.ms": settings.kafka_linger_ms, "message.max.bytes": 1_200_000})
     partitions = partition_count(out.producer, settings.topic_inputs, stop)
     member = GroupMember(lambda: consumer(bootstrap, f"{settings.app_id}-sequencer",
-                                          **batching(settings)),
+                                          **membership(settings), **batching(settings)),
                          [settings.topic_requests, settings.topic_executions])
     log.info("sequencing %s + %s -> %s", settings.topic_requests, settings.topic_executions,
              settings.topic_inputs)

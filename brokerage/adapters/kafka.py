@@ -48,6 +48,14 @@ def batching(settings: Settings) -> dict[str, Any]:
             "fetch.min.bytes": settings.kafka_fetch_min_bytes}
 
 
+def membership(settings: Settings) -> dict[str, Any]:
+    """A group member killed with SIGKILL keeps its partitions until its session times out
+    (librdkafka's default: 45 s, orders or inputs standing still meanwhile): as short as a
+    worker's."""
+    ms = int(settings.worker_session_timeout_seconds * 1000)
+    return {"session.timeout.ms": ms, "heartbeat.interval.ms": min(3000, ms // 3)}
+
+
 def admin_client(bootstrap: str) -> AdminClient:
     return AdminClient(client_conf(bootstrap))
 

@@ -12,7 +12,7 @@ import httpx
 
 from brokerage.adapters.delivery import Deliveries
 from brokerage.adapters.group import GroupMember
-from brokerage.adapters.kafka import batching, consumer, producer
+from brokerage.adapters.kafka import batching, consumer, membership, producer
 from brokerage.codec.models import order_from_record
 from brokerage.config import Settings
 from brokerage.observability.probes import serve
@@ -40,7 +40,7 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     # Outages can hold one batch for long: stay in the group meanwhile.
     cons = GroupMember(lambda: consumer(bootstrap, f"{settings.app_id}-connector",
                                         **{"max.poll.interval.ms": 3_600_000},
-                                        **batching(settings)),
+                                        **membership(settings), **batching(settings)),
                        [settings.topic_orders])
     start = last_published_seq(bootstrap, settings.topic_executions)
     log.info("connector: exchange %s, resuming executions after seq %d",

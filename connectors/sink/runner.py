@@ -14,7 +14,7 @@ import time
 import psycopg
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 
-from brokerage.adapters.kafka import batching, consumer
+from brokerage.adapters.kafka import batching, consumer, membership
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
 from brokerage.domain.state import TraderState
@@ -40,9 +40,7 @@ class Sink:
         if applied:
             log.info("applied migrations %s", applied)
         group = settings.sink_group_id or f"{settings.app_id}-sink-postgres"
-        # A killed sink holds its partitions until its session times out: as short as a worker's.
-        timeout_ms = int(settings.worker_session_timeout_seconds * 1000)
-        self.consumer: Consumer = consumer(bootstrap, group, **{"session.timeout.ms": timeout_ms},
+        self.consumer: Consumer = consumer(bootstrap, group, **membership(settings),
                                            **batching(settings))
         self.positions: dict[int, int | None] = {}  # per assigned partition: the DB's offset
         self.cache: dict[str, TraderState] = {}

@@ -86,7 +86,8 @@ def test_connector_killed_with_orders_unacknowledged(running_stack: Stack) -> No
             trades[new[-1]] = qty
         return new
 
-    submit(4, 3)
+    for tid in submit(4, 3):  # acknowledged: the connector must not be mid-batch below
+        wait_status(s, tid, "FILLED")
     # Answers held past the connector's 5 s HTTP timeout: what it sends now is applied at
     # the venue and never acknowledged, so its offsets stay uncommitted.
     set_faults(s, latency_ms=30_000)
