@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -16,8 +16,12 @@ from brokerage.config import Settings
 from . import auth
 from .bridge import KafkaBridge
 from .errors import ApiError
+from .models import ID
 from .ratelimit import TokenBuckets, retry_after
 from .tables import TableReader
+
+# A retried write with the same key is the same request: answered again, applied once.
+IdemKey = Annotated[str | None, Header(pattern=ID, description="the client request id")]
 
 
 @dataclass

@@ -7,7 +7,7 @@ import re
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from brokerage.domain import events as ev
@@ -15,14 +15,13 @@ from brokerage.domain.requests import trade_id_for, trader_of
 from brokerage.domain.types import TradeStatus
 
 from .. import views
-from ..deps import Caller, Ctx, cached_json
+from ..deps import Caller, Ctx, IdemKey, cached_json
 from ..errors import ApiError, for_read, for_write
 from ..models import ID, TRADE_ID, AmendIn, NewTradeIn, Pending, TradeOut, TradePage
 from ..money import to_minor
 from ..submit import submit
 
 router = APIRouter(prefix="/v1", tags=["trades"])
-IdemKey = Annotated[str | None, Header(pattern=ID, description="the client request id")]
 # Ids are checked here as the workers' codec checks them: one it would refuse would never be
 # answered (it goes to the dead-letter topic), so it is a 400 now rather than a 202 later.
 TradeId = Annotated[str, Path(pattern=TRADE_ID, description="as returned by POST /v1/trades")]

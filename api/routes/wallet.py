@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from brokerage.domain import events as ev
 
 from .. import views
-from ..deps import Caller, Ctx, cached_json
+from ..deps import Caller, Ctx, IdemKey, cached_json
 from ..errors import ApiError, for_read, for_write
 from ..models import ID, CashIn, HoldingsOut, Pending, WalletOut
 from ..money import to_minor
@@ -43,8 +43,8 @@ async def holdings(trader_id: TraderId, request: Request, ctx: Ctx, who: Caller)
     return cached_json(request, {"trader_id": trader_id, "holdings": w["holdings"]})
 
 
-async def _cash(trader_id: str, body: CashIn, ctx: Ctx, cls: type[ev.Deposit | ev.Withdraw]
-                ) -> JSONResponse:
+async def _cash(trader_id: str, body: CashIn, ctx: Ctx, cls: type[ev.Deposit | ev.Withdraw],
+                key: str | None) -> JSONResponse:
     if (body.amount is None) == (body.shares is None) or (
             (body.shares is None) != (body.symbol is None)):
         raise ApiError(400, "bad_request", "give amount (cash), or shares with symbol")
@@ -52,19 +52,21 @@ async def _cash(trader_id: str, body: CashIn, ctx: Ctx, cls: type[ev.Deposit | e
         amount = body.shares if body.shares is not None else to_minor(body.amount or 0)
     except ValueError as exc:
         raise ApiError(422, "INVALID_AMOUNT", str(exc), {"reason": "INVALID_AMOUNT"}) from exc
-    rid = body.client_request_id or uuid.uuid4().hex
+    rid = key or body.client_request_id or uuid.uuid4().hex
     return await submit(ctx, cls(rid, trader_id, amount, body.symbol), None, 201)
 
 
 @router.post("/{trader_id}/deposits", status_code=201,
              responses=for_write(201, WalletOut, Pending))
-async def deposit(trader_id: TraderId, body: CashIn, ctx: Ctx, who: Caller) -> JSONResponse:
+async def deposit(trader_id: TraderId, body: CashIn, ctx: Ctx, who: Caller,
+                  idempotency_key: IdemKey = None) -> JSONResponse:
     who.require_admin()
-    return await _cash(trader_id, body, ctx, ev.Deposit)
+    return await _cash(trader_id, body, ctx, ev.Deposit, idempotency_key)
 
 
 @router.post("/{trader_id}/withdrawals", status_code=201,
              responses=for_write(201, WalletOut, Pending))
-async def withdraw(trader_id: TraderId, body: CashIn, ctx: Ctx, who: Caller) -> JSONResponse:
+async def withdraw(trader_id: TraderId, body: CashIn, ctx: Ctx, who: Caller,
+                   idempotency_key: IdemKey = None) -> JSONResponse:
     who.require_admin()
-    return await _cash(trader_id, body, ctx, ev.Withdraw)
+    return await _cash(trader_id, body, ctx, ev.Withdraw, idempotency_key)

@@ -118,3 +118,19 @@ def test_the_per_ip_bucket_answers_429_with_retry_after() -> None:
     assert r.json()["error"]["code"] == "rate_limited"
     assert "address" in r.json()["error"]["message"]
     assert int(r.headers["retry-after"]) >= 1
+
+
+@pytest.mark.parametrize("route", ["deposits", "withdrawals"])
+def test_money_moves_take_the_idempotency_key_as_their_request_id(route: str) -> None:
+    """A retried deposit must be the same request to the worker (applied once), as a trade's."""
+    bridge = Bridge()
+    http = client(app(Tables(state("alice")), bridge), admin=True)
+    url = f"/v1/traders/alice/{route}"
+    assert http.post(url, json={"amount": "1.00"}, headers={"Idempotency-Key": "d-1"}
+                     ).status_code == 201
+    assert http.post(url, json={"amount": "1.00", "client_request_id": "d-2"},
+                     headers={"Idempotency-Key": "d-3"}).status_code == 201  # header wins
+    assert http.post(url, json={"amount": "1.00", "client_request_id": "d-4"}).status_code == 201
+    assert [r.request_id for r in bridge.published] == ["d-1", "d-3", "d-4"]
+    r = http.post(url, json={"amount": "1.00"}, headers={"Idempotency-Key": "has spaces"})
+    assert r.status_code == 400 and len(bridge.published) == 3
