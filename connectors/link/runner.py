@@ -18,7 +18,7 @@ from brokerage.config import Settings
 from brokerage.observability.probes import serve
 
 from .breaker import CircuitBreaker, State
-from .client import ExchangeClient, ExchangeUnavailable
+from .client import ExchangeClient, ExchangeRefused, ExchangeUnavailable
 from .mapping import request_for
 from .orders import OrderPump
 from .reconcile import reconcile
@@ -46,12 +46,13 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     log.info("connector: exchange %s, resuming executions after seq %d",
              settings.exchange_url, start)
     again = threading.Event()  # the stream saw the exchange restart
+    watch = VenueWatch(again.set)
     stream = threading.Thread(target=pump, name="executions", daemon=True,
                               args=(client, reports, settings.topic_executions, start, stop),
-                              kwargs={"watch": VenueWatch(again.set)})
+                              kwargs={"watch": watch})
     stream.start()
     threading.Thread(target=reconcile_each_start, name="reconcile", daemon=True,
-                     args=(client, settings, stop, again)).start()
+                     args=(client, settings, stop, again, watch)).start()
     orders = OrderPump(cons, client, refusals, settings.topic_executions,
                        settings.topic_dead_letters, stop, f"{settings.app_id}-connector")
     # Live while the order loop goes round; ready while it reaches Kafka and the exchange.
@@ -71,15 +72,36 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
 
 
 def reconcile_each_start(client: ExchangeClient, settings: Settings, stop: threading.Event,
-                         again: threading.Event) -> None:
+                         again: threading.Event, watch: VenueWatch | None = None) -> None:
     """Reconcile at the connector's start, and again each time `again` is set (the exchange
-    restarted: a venue restored from an old snapshot, or none, differs from us)."""
+    restarted: a venue restored from an old snapshot, or none, differs from us).
+
+    The watch only sees changes after the stream's first page, so a venue that restarted
+    between this reconciliation's start and that page would go unnoticed: the venue's
+    incarnation read before reconciling is compared with the one the stream then sees."""
     while not stop.is_set():
+        basis = _incarnation(client, stop)
         _reconcile_when_up(client, settings, stop)
         while not again.wait(1):
             if stop.is_set():
                 return
+            if watch is not None and watch.incarnation not in (None, basis):
+                log.warning("exchange restarted while reconciling (incarnation %s -> %s): "
+                            "reconciling again", basis, watch.incarnation)
+                break
         again.clear()
+
+
+def _incarnation(client: ExchangeClient, stop: threading.Event) -> str | None:
+    """The venue's current incarnation id, once it answers (None if stopped first)."""
+    while not stop.is_set():
+        try:
+            found: str | None = client.call("GET", "/healthz").get("incarnation")
+            return found
+        except (ExchangeUnavailable, ExchangeRefused, OSError, httpx.HTTPError) as exc:
+            log.warning("exchange not answering yet: %s", exc)
+        stop.wait(2)
+    return None
 
 
 def _reconcile_when_up(client: ExchangeClient, settings: Settings,

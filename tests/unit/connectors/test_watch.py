@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -106,7 +107,7 @@ def test_reconciliation_runs_again_each_time_it_is_asked(monkeypatch: pytest.Mon
 
     stop, again = threading.Event(), threading.Event()
     t = threading.Thread(target=runner.reconcile_each_start,
-                         args=(None, Conf(), stop, again))
+                         args=(Healthz("a"), Conf(), stop, again))
     t.start()
     assert first.wait(10)
     again.set()
@@ -114,3 +115,49 @@ def test_reconciliation_runs_again_each_time_it_is_asked(monkeypatch: pytest.Mon
     stop.set()
     t.join(10)
     assert not t.is_alive() and len(runs) == 2 and not again.is_set()
+
+
+class Healthz:
+    """A venue's /healthz naming its incarnation."""
+
+    def __init__(self, incarnation: str) -> None:
+        self.incarnation = incarnation
+
+    def call(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        assert (method, path) == ("GET", "/healthz")
+        return {"status": "ok", "incarnation": self.incarnation}
+
+
+@pytest.mark.parametrize(("streamed", "runs_expected"), [("a", 1), ("b", 2)])
+def test_a_restart_before_the_streams_first_page_is_reconciled(
+        monkeypatch: pytest.MonkeyPatch, streamed: str, runs_expected: int) -> None:
+    """The reconciliation read incarnation "a"; the stream's first page says `streamed`. The
+    watch sees no change (it had none before), so only this comparison can catch "b"."""
+    runs: list[int] = []
+    monkeypatch.setattr(runner, "reconcile", lambda *a: runs.append(1) or [])
+
+    class Conf:
+        def worker_url_list(self) -> list[str]:
+            return []
+
+    stop, again, asked = threading.Event(), threading.Event(), []
+    watch = VenueWatch(lambda: asked.append(1))
+    t = threading.Thread(target=runner.reconcile_each_start,
+                         args=(Healthz("a"), Conf(), stop, again, watch))
+    t.start()
+    try:
+        assert _until(lambda: len(runs) == 1)
+        watch.check({"reports": [], "last_seq": 0, "incarnation": streamed}, 0)
+        assert asked == []  # the first page is no change to the watch itself
+        _until(lambda: len(runs) == runs_expected, seconds=2.5)
+        assert len(runs) == runs_expected
+    finally:
+        stop.set()
+        t.join(10)
+
+
+def _until(check: Any, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return bool(check())
