@@ -96,8 +96,33 @@ def test_only_the_api_is_reachable_from_outside() -> None:
 def test_secrets_and_settings() -> None:
     secrets = by_kind("Secret")
     assert "BROKERAGE_AUTH_SECRET" in secrets["brokerage-secrets"]["stringData"]
-    assert "credentials.json" in secrets["kafka-credentials"]["stringData"]
+    assert set(secrets["kafka-credentials"]["stringData"]) == {
+        "admin", "worker", "sequencer", "connector", "api", "ca.crt"}
     settings = by_kind("ConfigMap")["brokerage-settings"]["data"]
     assert settings["BROKERAGE_REPLICATION_FACTOR"] == "3"
     assert settings["BROKERAGE_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
     assert not any("SECRET" in k or "PASSWORD" in k for k in settings)
+
+
+def test_each_pod_gets_only_its_own_kafka_password() -> None:
+    """Least privilege: a pod holds its own user's password (from its key of the Secret) and
+    the CA, never a file with every user's password (admin's above all)."""
+    workloads = [*by_kind("Deployment").values(), *by_kind("StatefulSet").values(),
+                 *by_kind("Job").values()]
+    seen = set()
+    for w in workloads:
+        pod = w["spec"]["template"]["spec"]
+        for c in pod["containers"]:
+            env = {e["name"]: e for e in c.get("env", [])}
+            if "BROKERAGE_KAFKA_USERNAME" not in env:
+                continue
+            user = env["BROKERAGE_KAFKA_USERNAME"]["value"]
+            ref = env["BROKERAGE_KAFKA_PASSWORD"]["valueFrom"]["secretKeyRef"]
+            assert ref == {"name": "kafka-credentials", "key": user}, w["metadata"]["name"]
+            seen.add(user)
+        for v in pod.get("volumes", []):
+            if v.get("secret", {}).get("secretName") == "kafka-credentials":
+                assert v["secret"]["items"] == [{"key": "ca.crt", "path": "ca.crt"}]
+    assert seen == {"admin", "worker", "sequencer", "connector", "api"}
+    settings = by_kind("ConfigMap")["brokerage-settings"]["data"]
+    assert "BROKERAGE_KAFKA_CREDENTIALS_FILE" not in settings
