@@ -33,6 +33,7 @@ from .results import document
 from .runs import plan, run_ceiling, run_ours
 from .samplers import Sampler
 from .scaling import run_scaling
+from .stackrun import drop_run_topics
 
 
 @contextmanager
@@ -43,7 +44,11 @@ def kafka(base: Settings, root: Path, secure: bool = False
     if base.kafka_bootstrap_servers:
         # This process's clients use these settings' security (raises if incomplete).
         with clientconf.using(base.kafka_bootstrap_servers, clientconf.security_conf(base)):
-            yield base, None
+            try:
+                yield base, None
+            finally:  # the broker outlives the run: leave it as it was
+                dropped = drop_run_topics(base.kafka_bootstrap_servers)
+                print(f"deleted the run's {len(dropped)} topics", flush=True)
         return
     data = root / "kafka"
     info = kafka_cmd.start(base, free_port(), data, secure=secure)

@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from brokerage.adapters.kafka import create_topics, topic_configs, topic_names
+from confluent_kafka import KafkaException
+
+from brokerage.adapters.kafka import admin_client, create_topics, topic_configs, topic_names
 from brokerage.chaos.faults import workers_ready
 from brokerage.chaos.run import with_workers
 from brokerage.config import Settings
@@ -22,6 +24,10 @@ from brokerage.security import acls
 from .samplers import Sampler
 from .secure import bench_env, grant
 
+# The topic-name prefixes this process made: on a broker that outlives the run
+# (--bootstrap), its topics are deleted after it (run.py).
+TAGS: set[str] = set()
+
 
 def bench_settings(base: Settings, root: Path, partitions: int, exchange_fsync: bool,
                    ) -> Settings:
@@ -29,6 +35,7 @@ def bench_settings(base: Settings, root: Path, partitions: int, exchange_fsync: 
     The app id is not a prefix of the topics: the worker's "<app_id>-*" ACL (its changelogs)
     must not cover the requests or the executions on a secure broker."""
     tag = f"bench-{uuid.uuid4().hex[:6]}"
+    TAGS.add(tag)
     ex = free_port()
     return base.model_copy(update={
         **{f"topic_{t}": f"{tag}-{t}" for t in
@@ -93,7 +100,23 @@ def passthroughs(s: Settings, src: str, dst: str, group: str, n: int, log_dir: P
 
 def ceiling_topics(s: Settings, partitions: int) -> tuple[str, str, str]:
     tag = f"bench-raw-{uuid.uuid4().hex[:6]}"
+    TAGS.add(tag)
     src, dst = f"{tag}-in", f"{tag}-out"
     create_topics(s.kafka_bootstrap_servers, [src, dst], partitions)
     grant(s, acls.pass_through(src, dst))
     return src, dst, tag
+
+
+def drop_run_topics(bootstrap: str) -> list[str]:
+    """Delete every topic named by this run's tags (theirs, faust's changelogs, repartitions);
+    the names deleted. Another run's topics on the same broker have other tags."""
+    admin = admin_client(bootstrap)
+    names = [t for t in admin.list_topics(timeout=30).topics
+             if any(t.startswith(f"{tag}-") for tag in TAGS)]
+    for name, future in (admin.delete_topics(names) if names else {}).items():
+        try:
+            future.result(timeout=60)
+        except KafkaException as exc:  # left behind, said so: the result stands
+            print(f"could not delete bench topic {name}: {exc}", flush=True)
+    return names
+

@@ -3,7 +3,8 @@ raw pass-through ceiling, our stack (exchange simulator, sequencer, worker, conn
 through a warm-up, one open-loop rate and a closed loop, then the PostgreSQL baseline on a
 cluster of its own. We expect one complete result: JSON with every required key, every
 request of every phase answered (ours and the pass-through), the PostgreSQL variants, a
-Markdown table with our rows, the raw ceiling's and PostgreSQL's, and a PNG. No figure is
+Markdown table with our rows, the raw ceiling's and PostgreSQL's, and a PNG; and none of
+the run's topics left on the session broker, which outlives it. No figure is
 judged: timings on a shared machine are not a test."""
 
 from __future__ import annotations
@@ -15,19 +16,29 @@ from pathlib import Path
 
 import pytest
 
+from brokerage.adapters.kafka import admin_client
 from brokerage.bench.results import missing
 from brokerage.localpg import installed
 
 pytestmark = pytest.mark.integration
 
 
+def bench_topics(bootstrap: str) -> set[str]:
+    return {t for t in admin_client(bootstrap).list_topics(timeout=30).topics
+            if t.startswith("bench-")}
+
+
 def test_bench_smoke_writes_a_complete_result(kafka_bootstrap: str, tmp_path: Path) -> None:
     out = tmp_path / "results"
+    before = bench_topics(kafka_bootstrap)
     done = subprocess.run(
         [sys.executable, "-m", "brokerage.cli", "bench", "--smoke", "--bootstrap",
          kafka_bootstrap, "--out", str(out)],
         capture_output=True, text=True, timeout=280)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    # A broker that outlives the run (--bootstrap) keeps none of its topics.
+    assert bench_topics(kafka_bootstrap) == before
+    assert "deleted the run's" in done.stdout
     (folder,) = out.iterdir()
     doc = json.loads((folder / "result.json").read_text())
     assert missing(doc) == []
