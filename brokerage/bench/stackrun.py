@@ -119,4 +119,3 @@ def drop_run_topics(bootstrap: str) -> list[str]:
         except KafkaException as exc:  # left behind, said so: the result stands
             print(f"could not delete bench topic {name}: {exc}", flush=True)
     return names
-

@@ -56,6 +56,13 @@ class Out:
         return True
 
 
+class NoWorkers:
+    """Settings whose reconciliation asks no worker."""
+
+    def worker_url_list(self) -> list[str]:
+        return []
+
+
 def count(name: str) -> float:
     return REGISTRY.get_sample_value(name) or 0.0
 
@@ -101,13 +108,9 @@ def test_reconciliation_runs_again_each_time_it_is_asked(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(runner, "reconcile", fake)
 
-    class Conf:
-        def worker_url_list(self) -> list[str]:
-            return []
-
     stop, again = threading.Event(), threading.Event()
     t = threading.Thread(target=runner.reconcile_each_start,
-                         args=(Healthz("a"), Conf(), stop, again))
+                         args=(Healthz("a"), NoWorkers(), stop, again))
     t.start()
     assert first.wait(10)
     again.set()
@@ -136,14 +139,10 @@ def test_a_restart_before_the_streams_first_page_is_reconciled(
     runs: list[int] = []
     monkeypatch.setattr(runner, "reconcile", lambda *a: runs.append(1) or [])
 
-    class Conf:
-        def worker_url_list(self) -> list[str]:
-            return []
-
     stop, again, asked = threading.Event(), threading.Event(), []
     watch = VenueWatch(lambda: asked.append(1))
     t = threading.Thread(target=runner.reconcile_each_start,
-                         args=(Healthz("a"), Conf(), stop, again, watch))
+                         args=(Healthz("a"), NoWorkers(), stop, again, watch))
     t.start()
     try:
         assert _until(lambda: len(runs) == 1)
