@@ -3,7 +3,7 @@ of a head (schemas/trader_head.avsc, see `state_log`).
 
 `apply(old copy, diff(old, new))` gives `new` again, dict order included: the rules only add
 keys at the end, change values in place and delete. Request and execution ids are windows:
-added at the end, dropped from the front, never changed. `diff` returns None for anything
+added at the end, dropped near the front, never changed. `diff` returns None for anything
 else, and the writer then stores a whole snapshot, which is always right.
 """
 
@@ -62,19 +62,24 @@ def _trades(old: dict[str, Trade], new: dict[str, Trade]
 
 
 def _window(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[str]] | None:
-    """(added at the end, dropped from the front), or None if `new` is not `old` so changed."""
-    dropped = []
-    for k in old:
-        if k in new:
-            break
-        dropped.append(k)
+    """(added at the end, dropped), or None if `new` is not `old` so changed. Drops are near
+    the front (the oldest, or one behind the kept money moves: core._remember_request), so
+    the scan for them stops once it has found as many as the sizes say."""
     added = []
     for k in reversed(new):
         if k in old:
             break
         added.append(k)
     added.reverse()
-    return (added, dropped) if len(old) - len(dropped) + len(added) == len(new) else None
+    missing = len(old) - (len(new) - len(added))
+    dropped = []
+    if missing > 0:
+        for k in old:
+            if k not in new:
+                dropped.append(k)
+                if len(dropped) == missing:
+                    break
+    return (added, dropped) if len(dropped) == max(missing, 0) and missing >= 0 else None
 
 
 def apply(state: TraderState, c: StateChange) -> None:

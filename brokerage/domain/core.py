@@ -10,7 +10,6 @@ remembered requests, 2,000 execution ids) is most of the cost.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from .events import (
     AmendTrade,
@@ -34,12 +33,13 @@ from .requests import on_change, on_new, on_wallet, order_for, reject
 from .state import (
     MAX_CLOSED_TRADES,
     MAX_REMEMBERED_EXECUTIONS,
+    MAX_REMEMBERED_MONEY_MOVES,
     MAX_REMEMBERED_REQUESTS,
     ProcessedRequest,
     TraderState,
-    closed_count,
 )
 from .types import RejectReason, TimeInForce, TradeStatus
+from .windows import evict_closed, remember, remember_request
 
 MAX_DAYS_REMEMBERED = 10
 
@@ -70,8 +70,8 @@ def apply_in_place(state: TraderState, event: Event, refdata: RefData
             return False, []
         outputs = on_execution(state, event, refdata)
         if outputs and isinstance(outputs[0], TradeUpdate):
-            _remember(state.exec_ids, event.exec_id, None, MAX_REMEMBERED_EXECUTIONS)
-            _evict_closed(state)
+            remember(state.exec_ids, event.exec_id, None, MAX_REMEMBERED_EXECUTIONS)
+            evict_closed(state, MAX_CLOSED_TRADES)
             return True, outputs
         return False, outputs  # an anomaly, or a late refusal: nothing changes
     if isinstance(event, EndOfDay):
@@ -96,8 +96,8 @@ def _request(state: TraderState, req: Request, refdata: RefData) -> tuple[bool, 
         outputs = on_wallet(state, req, refdata)
     response = outputs[0]
     assert isinstance(response, Response)
-    _remember(state.requests, req.request_id, ProcessedRequest(fp, response),
-              MAX_REMEMBERED_REQUESTS)
+    remember_request(state.requests, req.request_id, ProcessedRequest(fp, response),
+                     MAX_REMEMBERED_REQUESTS, MAX_REMEMBERED_MONEY_MOVES)
     return True, outputs
 
 
@@ -131,26 +131,5 @@ def _end_of_day(state: TraderState, event: EndOfDay) -> tuple[bool, list[Output]
             outputs.append(TradeUpdate(state.trader_id, trade.trade_id, TradeStatus.EXPIRED,
                                        f"eod:{event.trading_day}", trade.cum_qty,
                                        order_id=trade.order_id))
-    _evict_closed(state)
+    evict_closed(state, MAX_CLOSED_TRADES)
     return True, outputs
-
-
-def _remember(window: dict[str, Any], key: str, value: object, bound: int) -> None:
-    window[key] = value
-    while len(window) > bound:
-        del window[next(iter(window))]
-
-
-def _evict_closed(state: TraderState) -> None:
-    """Keep the last MAX_CLOSED_TRADES closed trades (in the trades' order: by creation)."""
-    excess = closed_count(state.trades) - MAX_CLOSED_TRADES
-    if excess <= 0:
-        return
-    oldest = []
-    for tid, t in state.trades.items():  # the oldest closed are near the front: stop there
-        if t.status.terminal:
-            oldest.append(tid)
-            if len(oldest) == excess:
-                break
-    for tid in oldest:
-        del state.trades[tid]

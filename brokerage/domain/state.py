@@ -13,12 +13,17 @@ from .records import evolve
 from .trade import MAX_HISTORY, Change, Fill, Superseded, Trade, Trades, closed_count
 
 __all__ = ["MAX_HISTORY", "Change", "Fill", "Superseded", "Trade", "Trades", "closed_count",
-           "MAX_REMEMBERED_REQUESTS", "MAX_REMEMBERED_EXECUTIONS", "MAX_CLOSED_TRADES",
+           "MAX_REMEMBERED_REQUESTS", "MAX_REMEMBERED_MONEY_MOVES", "MAX_REMEMBERED_EXECUTIONS",
+           "MAX_CLOSED_TRADES",
            "Position", "Totals", "ShareTotals", "ProcessedRequest", "TraderState"]
 
 # Bounded memory per trader, documented in README: a duplicate older than these windows
 # is no longer recognised as one (requests) or is re-applied safely only if its trade is gone.
 MAX_REMEMBERED_REQUESTS = 500
+# Of those, accepted deposits and withdrawals are kept first, up to this many: a client's
+# retry of one must never move money twice, and a busy trader's trade requests would
+# otherwise push them out within minutes.
+MAX_REMEMBERED_MONEY_MOVES = 200
 MAX_REMEMBERED_EXECUTIONS = 2000
 MAX_CLOSED_TRADES = 50
 
