@@ -11,7 +11,13 @@ import sys
 import threading
 import time
 
+from confluent_kafka import KafkaError, KafkaException
+
 from brokerage.adapters.kafka import consumer, producer
+
+# Errors no retry cures: stop (the bench sees the exit) instead of polling forever.
+_REFUSED = {KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED,
+            KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED}
 
 
 def run(bootstrap: str, src: str, dst: str, group: str, stop: threading.Event) -> None:
@@ -26,7 +32,10 @@ def run(bootstrap: str, src: str, dst: str, group: str, stop: threading.Event) -
             if first is None:
                 continue
             for m in [first, *cons.consume(1000, 0)]:
-                if m.error():
+                err = m.error()
+                if err:
+                    if err.fatal() or err.code() in _REFUSED:
+                        raise KafkaException(err)
                     continue
                 while True:
                     try:

@@ -38,8 +38,11 @@ class Collected:
 class Pipeline:
     def __init__(self, bootstrap: str, src: str, dst: str, group: str, echo: bool,
                  reqs: list[Request], linger_ms: int = 1,
-                 conf: dict[str, str] | None = None) -> None:
-        """`conf`: the children's Kafka security settings (spawned, they inherit none)."""
+                 conf: dict[str, str] | None = None,
+                 also_alive: Callable[[], None] | None = None) -> None:
+        """`conf`: the children's Kafka security settings (spawned, they inherit none);
+        `also_alive`: raises if a process the phases depend on (the pass-through) died."""
+        self.also_alive = also_alive
         ctx = mp.get_context("spawn")  # never fork a process that runs librdkafka threads
         self.reqs = reqs
         self.answered, self.filled, self.sent = (ctx.RawValue("q", 0) for _ in range(3))
@@ -101,3 +104,5 @@ class Pipeline:
         for p in (self.generator, self.collector):
             if not p.is_alive():
                 raise RuntimeError(f"bench child process {p.pid} exited with {p.exitcode}")
+        if self.also_alive:
+            self.also_alive()

@@ -112,9 +112,9 @@ def run_ceiling(s: Settings, cfg: BenchConfig, work: Workload, root: Path,
     reqs = work.deposits + work.mix
     d = len(work.deposits)
     a, b = plan(cfg, len(work.mix))[-1][2]
-    with passthroughs(s, src, dst, tag, cfg.workers, root, sampler), \
+    with passthroughs(s, src, dst, tag, cfg.workers, root, sampler) as alive, \
             Pipeline(bootstrap, src, dst, f"{tag}-bench", True, reqs, cfg.linger_ms,
-                     bench_conf(s)) as pipe:
+                     bench_conf(s), alive) as pipe:
         for role, pid in pipe.pids().items():
             sampler.watch(role, pid)
         runs: list[Phase] = [

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -78,8 +78,9 @@ def our_stack(settings: Settings, workers: int, log_dir: Path, sampler: Sampler,
 
 @contextmanager
 def passthroughs(s: Settings, src: str, dst: str, group: str, n: int, log_dir: Path,
-                 sampler: Sampler) -> Iterator[None]:
-    """`n` pass-through processes in one group (as many as we run workers)."""
+                 sampler: Sampler) -> Iterator[Callable[[], None]]:
+    """`n` pass-through processes in one group (as many as we run workers); yields a check
+    that raises once one has exited (a refused sign-in or ACL ends it)."""
     bootstrap = s.kafka_bootstrap_servers
     children: list[subprocess.Popen[bytes]] = []
     try:
@@ -91,7 +92,13 @@ def passthroughs(s: Settings, src: str, dst: str, group: str, n: int, log_dir: P
             log.close()  # the child has its own descriptor
             sampler.watch(f"passthrough-{i}", children[-1].pid)
         sampler.watch_group("passthrough", group, [src])
-        yield
+
+        def alive() -> None:
+            for i, c in enumerate(children):
+                if c.poll() is not None:
+                    raise RuntimeError(f"pass-through {i} exited with {c.returncode}; see "
+                                       f"{log_dir / f'passthrough-{i}.log'}")
+        yield alive
     finally:
         for c in children:
             terminate(c)
@@ -103,7 +110,7 @@ def ceiling_topics(s: Settings, partitions: int) -> tuple[str, str, str]:
     TAGS.add(tag)
     src, dst = f"{tag}-in", f"{tag}-out"
     create_topics(s.kafka_bootstrap_servers, [src, dst], partitions)
-    grant(s, acls.pass_through(src, dst))
+    grant(s, acls.pass_through(src, dst, tag))
     return src, dst, tag
 
 

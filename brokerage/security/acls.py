@@ -84,10 +84,13 @@ def grants(s: Settings) -> list[Grant]:
     return out
 
 
-def pass_through(src: str, dst: str) -> list[Grant]:
+def pass_through(src: str, dst: str, groups: str) -> list[Grant]:
     """The bench's raw ceiling, all as the bench user: its generator writes `src`, the
-    pass-through reads `src` and writes `dst`, its collector reads `dst`."""
-    return [Grant(users.BENCH, TOPIC, name, op) for name in (src, dst) for op in (READ, WRITE)]
+    pass-through reads `src` and writes `dst`, its collector reads `dst`; their consumer
+    groups start with `groups`. The groups are granted here too: a broker whose ACLs were
+    never applied (no `kafka start --secure`, no stack yet) has no "bench" group grant."""
+    return [*(Grant(users.BENCH, TOPIC, name, op) for name in (src, dst) for op in (READ, WRITE)),
+            Grant(users.BENCH, GROUP, groups, READ, PREFIXED)]
 
 
 def apply(admin: AdminClient, s: Settings, timeout: float = 30) -> int:

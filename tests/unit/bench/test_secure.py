@@ -51,8 +51,10 @@ def test_bench_acls_name_only_the_runs_topics(tmp_path: Path) -> None:
     mine = {(g.name, g.operation.name) for g in acls.grants(s) if g.user == "bench"}
     assert mine == {(s.topic_requests, "WRITE"), (s.topic_responses, "READ"),
                     ("bench", "READ")}
-    raw = acls.pass_through("raw-in", "raw-out")
-    assert {g.user for g in raw} == {"bench"} and {g.name for g in raw} == {"raw-in", "raw-out"}
+    raw = acls.pass_through("raw-in", "raw-out", "raw")
+    assert {g.user for g in raw} == {"bench"}
+    assert {(g.resource.name, g.name) for g in raw} == {
+        ("TOPIC", "raw-in"), ("TOPIC", "raw-out"), ("GROUP", "raw")}
     (prefix,) = [g.name for g in acls.grants(s) if g.user == "worker" and g.name.endswith("-")]
     for topic in (s.topic_requests, s.topic_executions, s.topic_responses, s.topic_inputs):
         assert not topic.startswith(prefix), topic
