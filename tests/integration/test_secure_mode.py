@@ -6,7 +6,9 @@ trader states encrypted; then `brokerage bench --smoke` against that broker with
 settings `client.env` gives. We expect a client without (or with wrong) credentials to be
 refused, a service acting outside its ACL to be refused, a trade to go through end to end
 with the verifier passing, and the bench to write a complete result with every request
-answered, its load generator, collector and pass-through granted as the `bench` user."""
+answered, its load generator, collector and pass-through granted as the `bench` user, even
+on a broker whose ACLs were never applied; and a pass-through refused its consumer group to
+exit with the error rather than poll forever."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from confluent_kafka.admin import (
     AclOperation,
     AclPermissionType,
     AdminClient,
+    NewTopic,
     ResourcePatternType,
     ResourceType,
 )
@@ -219,3 +222,23 @@ def test_bench_smoke_on_the_secure_broker(secure_broker: BrokerInfo, tmp_path: P
     names = {b.name for b in found}
     assert any(n.endswith("-requests") and n.startswith("bench-") for n in names), names
     assert any(n.startswith("bench-raw-") and n.endswith("-out") for n in names), names
+
+
+def test_a_refused_pass_through_exits_instead_of_polling(secure_broker: BrokerInfo) -> None:
+    """The raw ceiling's pass-through as `bench` on topics it may use, in a consumer group it
+    may not: it must end with an error (the bench then fails the run), not poll forever."""
+    info, tag = secure_broker, f"refused-{os.getpid()}"
+    src, dst = f"{tag}-in", f"{tag}-out"
+    admin = AdminClient(as_user(info, "admin"))
+    for fut in admin.create_topics([NewTopic(t, 1, 1) for t in (src, dst)]).values():
+        fut.result(timeout=30)
+    acls.apply_grants(admin, [g for g in acls.pass_through(src, dst, tag)
+                              if g.resource is not acls.GROUP])  # the topics, not the group
+    client_env = brokerconf.security_dir(info.data_dir) / "client.env"
+    env = {**os.environ, **dict(line.split("=", 1) for line in
+                                client_env.read_text().splitlines() if line),
+           "BROKERAGE_KAFKA_USERNAME": "bench"}
+    done = subprocess.run([sys.executable, "-m", "brokerage.bench.passthrough", info.bootstrap,
+                           src, dst, tag], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode != 0
+    assert "GROUP_AUTHORIZATION_FAILED" in done.stderr, done.stderr[-2000:]
