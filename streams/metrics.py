@@ -36,7 +36,7 @@ INPUT_GAPS = Counter("brokerage_worker_input_gaps_total",
                      "Holes in the input offsets that faust handed over (then the worker restarts)")
 WRITE_SECONDS = Histogram(
     "brokerage_batch_write_seconds",
-    "Time to encode and store one batch's trader states and input offsets",
+    "Time to encode and store the trader states changed since the last write (a flush)",
     buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
 )
 # Inputs per batch: sum(brokerage_worker_events_total) / brokerage_worker_batches_total.

@@ -22,6 +22,7 @@ from brokerage.service.batch import StoredCache
 from brokerage.service.messages import Result
 
 from . import metrics
+from .unwritten import Unwritten
 
 log = logging.getLogger(EVENTS)
 _faust_metrics: list[FaustMetrics] = []  # registered once per process
@@ -67,7 +68,8 @@ def record(result: Result) -> None:
 
 
 def install(app: faust.App, table: TableT[bytes, bytes], cache: StoredCache,
-            settings: Settings, scan_seconds: float = 15.0) -> None:
+            settings: Settings, unwritten: Unwritten | None = None,
+            scan_seconds: float = 15.0) -> None:
     if not _faust_metrics:  # faust's sensor: messages, events, sends, commits, rebalances
         _faust_metrics.append(FaustMetrics.create(REGISTRY, "faust"))
     app.monitor = PrometheusMonitor(metrics=_faust_metrics[0])
@@ -83,7 +85,7 @@ def install(app: faust.App, table: TableT[bytes, bytes], cache: StoredCache,
     @app.timer(scan_seconds)
     async def sum_blocked() -> None:
         try:
-            await _sum_blocked(table, cache)
+            await _sum_blocked(table, cache, unwritten)
         except Exception:
             logging.getLogger("brokerage.worker").warning("blocked sums failed", exc_info=True)
 
@@ -106,18 +108,26 @@ def _sample(app: Any, settings: Settings, seen: set[int]) -> None:
     seen.update(owned)
 
 
-async def _sum_blocked(table: TableT[bytes, bytes], cache: StoredCache) -> None:
+async def _sum_blocked(table: TableT[bytes, bytes], cache: StoredCache,
+                       unwritten: Unwritten | None = None) -> None:
     """Loaded states come from the batch's cache, so a scan rarely loads; it yields to
-    the event loop every few hundred traders."""
-    cash = shares = 0
+    the event loop every few hundred traders. States not yet written count as they are."""
+    states, seen = [], set()
     for n, (key, raw) in enumerate(list(table.items())):
         if raw and state_log.is_trader_key(key):
-            stored = cache.get(key, raw) or state_log.load(key, table.get, raw)
-            if stored is not None:
-                cash += stored.state.cash_blocked
-                shares += sum(p.blocked for p in stored.state.positions.values())
+            seen.add(key)
+            state = unwritten.state_of(key) if unwritten else None
+            if state is None and (stored := cache.get(key, raw)
+                                  or state_log.load(key, table.get, raw)):
+                state = stored.state
+            states += [state] if state else []
         if n % 200 == 199:
             await asyncio.sleep(0)
+    if unwritten:  # traders new since the last write: not in the table yet
+        states += [s for k in unwritten.keys()
+                   if k not in seen and (s := unwritten.state_of(k)) is not None]
+    cash = sum(s.cash_blocked for s in states)
+    shares = sum(p.blocked for s in states for p in s.positions.values())
     metrics.BLOCKED_CASH.set(cash)
     metrics.BLOCKED_SHARES.set(shares)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -19,14 +18,16 @@ from brokerage.codec.models import order_to_record
 from brokerage.codec.state import state_record
 from brokerage.config import Settings
 from brokerage.domain.requests import order_for
+from brokerage.domain.state import TraderState
 
 from . import metrics
+from .unwritten import Unwritten
 
 log = logging.getLogger("brokerage.worker")
 
 
 def register(app: faust.App, table: TableT[bytes, bytes], settings: Settings,
-             worker_id: str) -> None:
+             worker_id: str, unwritten: Unwritten | None = None) -> None:
     recovery_started: list[float] = []
 
     @app.timer(0.5)
@@ -51,10 +52,10 @@ def register(app: faust.App, table: TableT[bytes, bytes], settings: Settings,
         # faust's stubs don't know that match_info values arrive as keyword arguments
         @app.table_route(table=table, match_info="trader_id")  # type: ignore[arg-type]
         async def get(self, request: Request, trader_id: str) -> Response:
-            stored = state_log.load(trader_id.encode(), table.get)
-            if stored is None:
+            state = current(trader_id.encode(), table, unwritten)
+            if state is None:
                 return self.json({"error": "not_found", "trader_id": trader_id}, status=404)
-            return self.json(_json(state_record(stored.state)))
+            return self.json(_json(state_record(state)))
 
     @app.page("/state/open-trades/")
     class OpenTradesView(View):
@@ -62,9 +63,8 @@ def register(app: faust.App, table: TableT[bytes, bytes], settings: Settings,
         waits for: what the connector reconciles against."""
 
         async def get(self, request: Request) -> Response:
-            return self.json({"trades": [t for k, raw in table.items()
-                                         if state_log.is_trader_key(k)
-                                         for t in open_trades(k, raw, table.get)]})
+            return self.json({"trades": [t for s in all_states(table, unwritten)
+                                         for t in open_trades(s)]})
 
     @app.page("/metrics")
     class MetricsView(View):
@@ -92,12 +92,27 @@ def register(app: faust.App, table: TableT[bytes, bytes], settings: Settings,
 
 
 
-def open_trades(key: bytes, raw: bytes, get: Callable[[bytes], bytes | None]
-                ) -> list[dict[str, Any]]:
-    stored = state_log.load(key, get, raw)
-    if stored is None:
-        return []
-    state = stored.state
+def current(key: bytes, table: TableT[bytes, bytes], unwritten: Unwritten | None
+            ) -> TraderState | None:
+    """The trader's state as the rules last left it: unwritten, else the table's."""
+    state = unwritten.state_of(key) if unwritten else None
+    if state is None:
+        stored = state_log.load(key, table.get)
+        state = stored.state if stored else None
+    return state
+
+
+def all_states(table: TableT[bytes, bytes], unwritten: Unwritten | None
+               ) -> list[TraderState]:
+    """Every trader's state here, the unwritten ones included (a trade booked since the
+    last write must not look missing to the connector's reconciliation)."""
+    keys = [k for k in table.keys() if state_log.is_trader_key(k)]
+    known = set(keys)
+    keys += [k for k in (unwritten.keys() if unwritten else []) if k not in known]
+    return [s for k in keys if (s := current(k, table, unwritten)) is not None]
+
+
+def open_trades(state: TraderState) -> list[dict[str, Any]]:
     out = []
     for t in state.trades.values():
         if not t.status.terminal:

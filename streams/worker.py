@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from time import perf_counter
+from time import monotonic, perf_counter
 from typing import Any, cast
 
 import faust
@@ -24,6 +24,7 @@ from .continuity import InputContinuity, Marks
 from .direct import DirectTable
 from .outputs import DeliveryFailed, Outputs
 from .stalls import watch_stalls
+from .unwritten import Unwritten
 from .web import register
 
 log = logging.getLogger("brokerage.worker")
@@ -47,11 +48,23 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
         lambda p: continuity_mod.resume_at(app, offsets, settings.topic_inputs, p))
 
     marks = Marks()  # the offsets records, written before each commit
+    unwritten = Unwritten(lambda: Batch(refdata, cache))
+
+    def flush_states() -> None:
+        """Write every trader the inputs changed since the last flush, each once, in order
+        to its partition; then later inputs go into a fresh batch."""
+        batch, last = unwritten.take()
+        with metrics.WRITE_SECONDS.time():
+            direct.write([(last[key], k, v)
+                          for key, records in batch.writes().items() for k, v in records])
 
     @app.on_partitions_assigned.connect
     async def _on_assigned(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
         continuity.forget()
         marks.clear()
+        # Unwritten states are of inputs not committed (a commit writes them first): the
+        # inputs come again, from the committed offsets, to whoever owns them now.
+        unwritten.take()
 
     delivered: dict[int, int] = {}  # input partition -> last offset faust handed over
     watch_stalls(app, settings, bootstrap, continuity, delivered)
@@ -62,19 +75,19 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
         except DeliveryFailed as exc:  # commit nothing: the restart reads the inputs again
             continuity_mod.restart(f"outputs not delivered: {exc}")
 
-    def record_marks() -> None:
+    def before_commit() -> None:
+        flush_states()  # never commit inputs whose states are not written
         marks.write(offsets, continuity, {tp.partition for tp in app.assignor.assigned_actives()
                                           if tp.topic == settings.topic_inputs})
 
-    faust_fixes.flush_also(app, outputs_delivered, before=record_marks)
+    faust_fixes.flush_also(app, outputs_delivered, before=before_commit)
 
     @app.agent(inputs)
     async def process(stream: faust.StreamT[bytes]) -> None:
         async for events in cast(faust.Stream, stream).take_events(settings.worker_batch_max,
                                                within=settings.worker_batch_seconds):
-            batch, sends = Batch(refdata, cache), []
+            sends: list[Send] = []
             metrics.BATCHES.inc()
-            last: dict[bytes, int] = {}  # trader -> the partition it is written to
             done = 0
             for event in events:
                 at(event)  # faust finds the partition of an offsets-table read by it
@@ -86,16 +99,17 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                                                          missing, msg.offset)
                 read = direct.reader(msg.partition)
                 for inp in unpack(input_of(msg, event.value)):  # a frame holds many
-                    sends += apply(batch, inp, read)
+                    # The batch is looked up per input: a commit at the yield below writes
+                    # it and starts another.
+                    sends += apply(unwritten.batch, inp, read)
                     if inp.key:
-                        last[inp.key] = msg.partition
+                        unwritten.last[inp.key] = msg.partition
                     done += 1
                     if done % YIELD_EVERY == 0:  # a backlog's batch: let probes, timers run
                         await asyncio.sleep(0)
-            with metrics.WRITE_SECONDS.time():
-                direct.write([(last[key], k, v)  # in order, to the trader's partition
-                              for key, records in batch.writes().items() for k, v in records])
-                marks.note(events)
+            marks.note(events)
+            if monotonic() - unwritten.since >= settings.worker_state_flush_seconds:
+                flush_states()
             outs.send(sends)  # delivered before faust commits these inputs: see below
 
     def apply(batch: Batch, inp: Input, read: Callable[[bytes], bytes | None]) -> list[Send]:
@@ -116,8 +130,8 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                 s.headers.append(trace.header(ctx))
         return result.sends
 
-    register(app, table, settings, worker_id)
-    observe.install(app, table, cache, settings)
+    register(app, table, settings, worker_id, unwritten)
+    observe.install(app, table, cache, settings, unwritten)
     return app
 
 

@@ -54,6 +54,14 @@ class Batch:
         return Result(None, sends_for(src, key, value, outputs), type(parsed).__name__, outputs,
                       repeat)
 
+    def state_of(self, key: bytes) -> TraderState | None:
+        """A trader's state as the inputs so far left it, if this batch holds it."""
+        p = self._pending.get(key)
+        return p.state if p is not None else None
+
+    def keys(self) -> list[bytes]:
+        return list(self._pending)
+
     def writes(self) -> dict[bytes, list[tuple[bytes, bytes | None]]]:
         """Per trader whose state must be (re)written: its records, in order (None: delete)."""
         out = {}
