@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # States are written behind (as Kafka Streams' record cache does): a trader changed by
     # several batches is written once, at most this long after its first change and always
     # before an offset commit; reads on the worker see the unwritten state. 0: every batch.
-    worker_state_flush_seconds: float = Field(default=1.0, ge=0.0)
+    worker_state_flush_seconds: float = Field(default=2.5, ge=0.0)
     worker_stop_seconds: float = Field(default=20.0, gt=0)  # then it leaves (streams/shutdown.py)
     # faust commits inline in its delivery loop every N acknowledged inputs, stalling it for
     # a flush and a round trip; its 2.8 s commit timer runs beside the loop. Only a crash's
