@@ -106,6 +106,11 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                         unwritten.last[inp.key] = msg.partition
                     done += 1
                     if done % YIELD_EVERY == 0:  # a backlog's batch: let probes, timers run
+                        # A commit meanwhile writes the states so far: their outputs go
+                        # first, or a crash after it would lose them (a redelivered
+                        # execution report is ignored, its update never sent again).
+                        outs.send(sends)
+                        sends = []
                         await asyncio.sleep(0)
             marks.note(events)
             if monotonic() - unwritten.since >= settings.worker_state_flush_seconds:
