@@ -12,7 +12,6 @@ from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from faust.types import TP, TableT
 from prometheus_client import REGISTRY
 
-from brokerage.codec import state_log
 from brokerage.config import Settings
 from brokerage.domain.events import Anomaly, OrderCommand, Response, TradeUpdate
 from brokerage.domain.types import RejectReason
@@ -22,7 +21,7 @@ from brokerage.service.batch import StoredCache
 from brokerage.service.messages import Result
 
 from . import metrics
-from .unwritten import Unwritten
+from .unwritten import Unwritten, states_in
 
 log = logging.getLogger(EVENTS)
 _faust_metrics: list[FaustMetrics] = []  # registered once per process
@@ -112,20 +111,11 @@ async def _sum_blocked(table: TableT[bytes, bytes], cache: StoredCache,
                        unwritten: Unwritten | None = None) -> None:
     """Loaded states come from the batch's cache, so a scan rarely loads; it yields to
     the event loop every few hundred traders. States not yet written count as they are."""
-    states, seen = [], set()
-    for n, (key, raw) in enumerate(list(table.items())):
-        if raw and state_log.is_trader_key(key):
-            seen.add(key)
-            state = unwritten.state_of(key) if unwritten else None
-            if state is None and (stored := cache.get(key, raw)
-                                  or state_log.load(key, table.get, raw)):
-                state = stored.state
-            states += [state] if state else []
+    states = []
+    for n, state in enumerate(states_in(table, unwritten, cache)):
+        states.append(state)
         if n % 200 == 199:
             await asyncio.sleep(0)
-    if unwritten:  # traders new since the last write: not in the table yet
-        states += [s for k in unwritten.keys()
-                   if k not in seen and (s := unwritten.state_of(k)) is not None]
     cash = sum(s.cash_blocked for s in states)
     shares = sum(p.blocked for s in states for p in s.positions.values())
     metrics.BLOCKED_CASH.set(cash)

@@ -4,11 +4,13 @@ the worker (its web views, its gauges) see these states before the table's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from time import monotonic
+from typing import Any
 
+from brokerage.codec import state_log
 from brokerage.domain.state import TraderState
-from brokerage.service.batch import Batch
+from brokerage.service.batch import Batch, StoredCache
 
 
 class Unwritten:
@@ -27,3 +29,30 @@ class Unwritten:
 
     def keys(self) -> list[bytes]:
         return self.batch.keys()
+
+
+def state_in(key: bytes, table: Any, unwritten: Unwritten | None,
+             cache: StoredCache | None = None, raw: bytes | None = None) -> TraderState | None:
+    """A trader's state as the rules last left it: unwritten, else the table's."""
+    state = unwritten.state_of(key) if unwritten else None
+    if state is None:
+        stored = (cache.get(key, raw) if cache and raw else None) or state_log.load(
+            key, table.get, raw)
+        state = stored.state if stored else None
+    return state
+
+
+def states_in(table: Any, unwritten: Unwritten | None, cache: StoredCache | None = None
+              ) -> Iterator[TraderState]:
+    """Every trader's state here, the unwritten ones included (a trade booked since the last
+    write must not look missing to the connector's reconciliation, nor its block to the
+    gauges). `table`: the trader table (get, items)."""
+    seen = set()
+    for key, raw in list(table.items()):
+        if raw and state_log.is_trader_key(key):
+            seen.add(key)
+            if (s := state_in(key, table, unwritten, cache, raw)) is not None:
+                yield s
+    if unwritten:  # traders new since the last write: not in the table yet
+        yield from (s for k in unwritten.keys()
+                    if k not in seen and (s := unwritten.state_of(k)) is not None)

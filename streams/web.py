@@ -13,7 +13,6 @@ from faust.types import TableT
 from faust.web import Request, Response, View
 from prometheus_client import generate_latest
 
-from brokerage.codec import state_log
 from brokerage.codec.models import order_to_record
 from brokerage.codec.state import state_record
 from brokerage.config import Settings
@@ -21,7 +20,7 @@ from brokerage.domain.requests import order_for
 from brokerage.domain.state import TraderState
 
 from . import metrics
-from .unwritten import Unwritten
+from .unwritten import Unwritten, state_in, states_in
 
 log = logging.getLogger("brokerage.worker")
 
@@ -52,7 +51,7 @@ def register(app: faust.App, table: TableT[bytes, bytes], settings: Settings,
         # faust's stubs don't know that match_info values arrive as keyword arguments
         @app.table_route(table=table, match_info="trader_id")  # type: ignore[arg-type]
         async def get(self, request: Request, trader_id: str) -> Response:
-            state = current(trader_id.encode(), table, unwritten)
+            state = state_in(trader_id.encode(), table, unwritten)
             if state is None:
                 return self.json({"error": "not_found", "trader_id": trader_id}, status=404)
             return self.json(_json(state_record(state)))
@@ -63,7 +62,7 @@ def register(app: faust.App, table: TableT[bytes, bytes], settings: Settings,
         waits for: what the connector reconciles against."""
 
         async def get(self, request: Request) -> Response:
-            return self.json({"trades": [t for s in all_states(table, unwritten)
+            return self.json({"trades": [t for s in states_in(table, unwritten)
                                          for t in open_trades(s)]})
 
     @app.page("/metrics")
@@ -90,26 +89,6 @@ def register(app: faust.App, table: TableT[bytes, bytes], settings: Settings,
             body = {"ready": ready, "worker": worker_id, "partitions": assigned}
             return self.json(body, status=200 if ready else 503)
 
-
-
-def current(key: bytes, table: TableT[bytes, bytes], unwritten: Unwritten | None
-            ) -> TraderState | None:
-    """The trader's state as the rules last left it: unwritten, else the table's."""
-    state = unwritten.state_of(key) if unwritten else None
-    if state is None:
-        stored = state_log.load(key, table.get)
-        state = stored.state if stored else None
-    return state
-
-
-def all_states(table: TableT[bytes, bytes], unwritten: Unwritten | None
-               ) -> list[TraderState]:
-    """Every trader's state here, the unwritten ones included (a trade booked since the
-    last write must not look missing to the connector's reconciliation)."""
-    keys = [k for k in table.keys() if state_log.is_trader_key(k)]
-    known = set(keys)
-    keys += [k for k in (unwritten.keys() if unwritten else []) if k not in known]
-    return [s for k in keys if (s := current(k, table, unwritten)) is not None]
 
 
 def open_trades(state: TraderState) -> list[dict[str, Any]]:

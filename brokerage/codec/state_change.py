@@ -63,8 +63,8 @@ def _trades(old: dict[str, Trade], new: dict[str, Trade]
 
 def _window(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[str]] | None:
     """(added at the end, dropped), or None if `new` is not `old` so changed. Drops are near
-    the front (the oldest, or one behind the kept money moves: core._remember_request), so
-    the scan for them stops once it has found as many as the sizes say."""
+    the front (the oldest, or one behind the kept money moves: windows.remember_request),
+    so the scan for them stops once it has found as many as the sizes say."""
     added = []
     for k in reversed(new):
         if k in old:
@@ -72,14 +72,15 @@ def _window(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[s
         added.append(k)
     added.reverse()
     missing = len(old) - (len(new) - len(added))
-    dropped = []
-    if missing > 0:
-        for k in old:
-            if k not in new:
-                dropped.append(k)
-                if len(dropped) == missing:
-                    break
-    return (added, dropped) if len(dropped) == max(missing, 0) and missing >= 0 else None
+    if missing < 0:
+        return None
+    dropped: list[str] = []
+    for k in old if missing else ():
+        if k not in new:
+            dropped.append(k)
+            if len(dropped) == missing:
+                break
+    return (added, dropped) if len(dropped) == missing else None
 
 
 def apply(state: TraderState, c: StateChange) -> None:

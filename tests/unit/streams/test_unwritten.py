@@ -17,8 +17,7 @@ from brokerage.domain.types import OrderType, Side
 from brokerage.service.batch import Batch, StoredCache
 from brokerage.service.handler import Source
 from streams import metrics, observe
-from streams.unwritten import Unwritten
-from streams.web import all_states, current
+from streams.unwritten import Unwritten, state_in, states_in
 
 RD = refdata.load()
 
@@ -52,16 +51,16 @@ def test_reads_see_unwritten_states_and_a_take_writes_them() -> None:
     u.last.update({b"A": 0, b"B": 1})
     stored = load(b"A", table.get)
     assert stored is not None and stored.state.cash_blocked == 0  # the table lags
-    a = current(b"A", table, u)  # type: ignore[arg-type]  # a dict stands in for the table
+    a = state_in(b"A", table, u)  # a dict stands in for the table
     assert a is not None and len(a.trades) == 1
     blocked = a.cash_blocked  # the notional and its fee
     assert blocked >= 190_000 and a.cash_available == 1_000_000 - blocked
-    states = {s.trader_id: s for s in all_states(table, u)}  # type: ignore[arg-type]
+    states = {s.trader_id: s for s in states_in(table, u)}
     assert set(states) == {"A", "B"} and states["B"].cash_available == 500
     asyncio.run(observe._sum_blocked(table, cache, u))  # type: ignore[arg-type]
     assert metrics.BLOCKED_CASH._value.get() == blocked
 
     assert write(u, table) == 2
-    after: dict[str, Any] = {s.trader_id: s for s in all_states(table, None)}  # type: ignore[arg-type]
+    after: dict[str, Any] = {s.trader_id: s for s in states_in(table, None)}
     assert after["A"].cash_blocked == blocked and after["B"].cash_available == 500
-    assert current(b"A", table, u) == after["A"]  # type: ignore[arg-type]
+    assert state_in(b"A", table, u) == after["A"]
