@@ -4,7 +4,6 @@ is counted by route and status, timed, and written as one access line with its t
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 
 from brokerage.observability import otel, trace
-from brokerage.observability.logs import EVENTS
+from brokerage.observability.eventlog import EventLog
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Any]]
@@ -25,7 +24,7 @@ DURATION = Histogram("brokerage_api_request_duration_seconds", "HTTP request han
                      ["route", "method"],
                      buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
 PROBES = {"/metrics", "/healthz", "/readyz"}  # scraped every few seconds: no access line
-log = logging.getLogger(EVENTS)
+log = EventLog()
 
 
 class Observe:

@@ -15,7 +15,7 @@ from prometheus_client import REGISTRY
 from brokerage.config import Settings
 from brokerage.domain.events import Anomaly, OrderCommand, Response, TradeUpdate
 from brokerage.domain.types import RejectReason
-from brokerage.observability.logs import EVENTS
+from brokerage.observability.eventlog import EventLog
 from brokerage.observability.metrics import CONSUMER_LAG, REQUEST_TYPES
 from brokerage.service.batch import StoredCache
 from brokerage.service.messages import Result
@@ -23,7 +23,7 @@ from brokerage.service.messages import Result
 from . import metrics
 from .unwritten import Unwritten, states_in
 
-log = logging.getLogger(EVENTS)
+log = EventLog()
 _faust_metrics: list[FaustMetrics] = []  # registered once per process
 
 
@@ -61,9 +61,8 @@ def record(result: Result) -> None:
             ids.setdefault("trade_id", o.trade_id)
         elif isinstance(o, Anomaly):
             log.warning("exchange report refused: %s", o.reason.value)
-    if parts and log.isEnabledFor(logging.INFO):
-        ids["keep"] = keep
-        log.info("; ".join(parts), extra=ids)
+    if parts:
+        log.info("; ".join(parts), keep=keep, **ids)
 
 
 def install(app: faust.App, table: TableT[bytes, bytes], cache: StoredCache,

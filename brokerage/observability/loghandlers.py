@@ -36,6 +36,14 @@ class BufferedStderr(logging.StreamHandler):
         except Exception:
             self.handleError(record)
 
+    def write_line(self, line: str) -> None:
+        """An info line already formatted (eventlog's short path)."""
+        try:
+            with self.lock:  # type: ignore[union-attr]
+                self.stream.write(line + self.terminator)
+        except Exception:  # as emit: a log line never takes the caller down
+            pass
+
     def _flush_every(self, every: float) -> None:
         while not self._closed.wait(every):
             self.flush()

@@ -38,26 +38,35 @@ class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()
         self.service = service
-        self._second, self._stamp = -1, ""
+        self._clock = (-1, "")  # (second, its text): one pair, so threads never mix them
 
     def format(self, record: logging.LogRecord) -> str:
-        second = int(record.created)
-        if second != self._second:  # under the handler's lock: one line at a time
-            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-            self._second = second
-        ids, attrs = trace.fields(), record.__dict__
-        out: dict[str, Any] = {
-            "time": f"{self._stamp}.{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(), "service": self.service, "logger": record.name,
-            "message": redact.redact(record.getMessage()),
-        }
-        for name in FIELDS:
-            value = attrs.get(name)
-            out[name] = str(value) if value else ids.get(name)
+        error = None
         if record.exc_info:
-            out["error"] = redact.redact(self.formatException(record.exc_info))
+            error = self.formatException(record.exc_info)
         elif record.stack_info:
-            out["error"] = redact.redact(record.stack_info)
+            error = record.stack_info
+        return self.line(record.created, record.levelname.lower(), record.name,
+                         record.getMessage(), record.__dict__, trace.fields(), error)
+
+    def line(self, created: float, level: str, name: str, message: str,
+             attrs: dict[str, Any], bound: dict[str, str], error: str | None = None) -> str:
+        """One line; an id in `attrs` (a record's extras) wins over the `bound` one."""
+        second, stamp = self._clock
+        if int(created) != second:
+            second = int(created)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._clock = (second, stamp)
+        out: dict[str, Any] = {
+            "time": f"{stamp}.{int((created - second) * 1000):03d}Z",
+            "level": level, "service": self.service, "logger": name,
+            "message": redact.redact(message),
+        }
+        for key in FIELDS:
+            value = attrs.get(key)
+            out[key] = str(value) if value else bound.get(key)
+        if error is not None:
+            out["error"] = redact.redact(error)
         try:
             return orjson.dumps(out, default=str).decode()
         except orjson.JSONEncodeError:  # e.g. a lone surrogate, which orjson refuses

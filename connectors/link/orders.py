@@ -17,7 +17,7 @@ from brokerage.codec import avro
 from brokerage.codec.models import execution_to_record, order_from_record
 from brokerage.domain.events import OrderCommand
 from brokerage.observability import otel, trace
-from brokerage.observability.logs import EVENTS
+from brokerage.observability.eventlog import EventLog
 from brokerage.observability.metrics import DEAD_LETTERS, LagSampler
 from brokerage.observability.probes import Heartbeat
 from brokerage.service.messages import Source, dead_letter
@@ -27,7 +27,7 @@ from .mapping import refusal_report, request_for
 from .traces import TRACES
 
 log = logging.getLogger("brokerage.connector")
-events = logging.getLogger(EVENTS)
+events = EventLog()
 
 
 class Item(NamedTuple):
@@ -115,11 +115,12 @@ class OrderPump:
 
     def _settle(self, item: Item, status: int, answer: Any) -> None:
         order = item.order
+        if status < 400:
+            events.info("order %s %s sent to the exchange", order.action.value, order.order_id,
+                        ctx=item.ctx, trade_id=order.trade_id, trader_id=order.trader_id)
+            return
         with trace.bound(item.ctx, trade_id=order.trade_id, trader_id=order.trader_id):
-            if status < 400:
-                events.info("order %s %s sent to the exchange", order.action.value,
-                            order.order_id)
-            elif status == 404:  # it never saw the order being changed
+            if status == 404:  # it never saw the order being changed
                 rep = refusal_report(order, str(answer))
                 value = avro.encode("execution_report", execution_to_record(rep))
                 self.out.produce(self.executions, value, key=order.trader_id.encode(),

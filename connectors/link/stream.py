@@ -19,7 +19,7 @@ from brokerage.adapters.kafka import consumer
 from brokerage.codec import avro
 from brokerage.codec.models import execution_to_record
 from brokerage.observability import trace
-from brokerage.observability.logs import EVENTS
+from brokerage.observability.eventlog import EventLog
 
 from .client import ExchangeClient, ExchangeUnavailable
 from .mapping import report_from
@@ -27,7 +27,7 @@ from .traces import TRACES
 from .watch import VenueWatch
 
 log = logging.getLogger("brokerage.connector")
-events = logging.getLogger(EVENTS)
+events = EventLog()
 LAST_SEQ = Gauge("brokerage_connector_last_seq", "Last exchange sequence number published")
 GAPS = Counter("brokerage_connector_seq_gaps_total", "Gaps in the exchange's sequence numbers")
 TAIL = 50  # messages read back per partition to find the last sequence number
@@ -109,9 +109,8 @@ def pump(client: ExchangeClient, out: Deliveries, topic: str, start_seq: int,
             value = avro.encode("execution_report", execution_to_record(rep, r["seq"]))
             ctx = TRACES.of(rep.trade_id) or trace.new()  # back in the trade's trace
             out.produce(topic, value, key=rep.trader_id.encode(), headers=[trace.header(ctx)])
-            with trace.bound(ctx, trade_id=rep.trade_id, trader_id=rep.trader_id):
-                events.info("execution %s %s (seq %d) published", rep.exec_type.value,
-                            rep.exec_id, r["seq"])
+            events.info("execution %s %s (seq %d) published", rep.exec_type.value, rep.exec_id,
+                        r["seq"], ctx=ctx, trade_id=rep.trade_id, trader_id=rep.trader_id)
             seq = r["seq"]
         if page["reports"]:
             if not out.settle(stop):  # never skip ahead of a report not written

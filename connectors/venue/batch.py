@@ -8,17 +8,16 @@ the simulator's CPU under load."""
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from brokerage.observability import trace
-from brokerage.observability.logs import EVENTS
+from brokerage.observability.eventlog import EventLog
 
 from .protocol import Answer, BadRequest, Instr, parse_cancel, parse_new, parse_replace
 from .venue import Venue
 
 MAX_ITEMS = 1000
-events = logging.getLogger(EVENTS)
+events = EventLog()
 
 
 def parse_item(item: Any) -> Instr:

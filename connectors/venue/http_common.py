@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,12 +12,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from brokerage.adapters import fastjson
 from brokerage.observability import trace
-from brokerage.observability.logs import EVENTS
+from brokerage.observability.eventlog import EventLog
 
 from .faults import Faults
 from .protocol import BadRequest
 
-events = logging.getLogger(EVENTS)
+events = EventLog()
 HTTP = Counter("brokerage_exchange_http_requests_total", "Exchange simulator HTTP requests",
                ["route", "status"])
 
