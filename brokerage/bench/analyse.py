@@ -8,7 +8,7 @@ from typing import Any
 from . import stats
 from .mix import Request
 from .pipeline import Collected, Phase
-from .samplers import Sample, summarise
+from .samplers import Sample, cpu_seconds, summarise
 
 
 def phases(reqs: list[Request], runs: list[Phase], seen: Collected, samples: list[Sample],
@@ -46,6 +46,8 @@ def _phase(p: Phase, reqs: list[Request], lat: list[tuple[float, float] | None],
                if tid in first_fill and t <= first_fill[tid] < until]
     last_fill = max((f for f, _ in settled), default=t0)
     window = [s for s in samples if t0 <= s.t <= max(last, p.drained_at)]
+    # Up to the next phase: the settling after the answers (fills) is this phase's work too.
+    spent = cpu_seconds(samples, t0, until)
     return {
         "name": p.name, "mode": "open" if p.rate else "closed", "offered_per_s": p.rate,
         "window": None if p.rate else p.window, "requests": len(p.times),
@@ -58,12 +60,24 @@ def _phase(p: Phase, reqs: list[Request], lat: list[tuple[float, float] | None],
         "settled_per_s": stats.rate(len(settled), t0, last_fill),
         "settle_latency": stats.latency_summary(x for _, x in settled),
         **(summarise(window) if window else {"processes": {}, "lag_max": {}}),
+        "cpu_us_per_request": per_request(spent, len(answered)),
         "series": {
             "answers_per_s": stats.series((t for t, _ in answered), t0),
             "fills_per_s": stats.series((f for f, _ in settled), t0),
             "latency_cdf": stats.cdf(x for _, x in answered),
         },
     }
+
+
+def per_request(spent: dict[str, float], answered: int) -> dict[str, float]:
+    """CPU µs per answered request by role, and "all" of the stack (not the bench's own
+    generator and collector): steadier than a rate on a shared machine, as it does not
+    depend on what else got the cores meanwhile."""
+    if not answered or not spent:
+        return {}
+    out = {r: v * 1e6 / answered for r, v in spent.items()}
+    out["all"] = sum(v for r, v in out.items() if not r.startswith("bench"))
+    return out
 
 
 def sampled_series(samples: list[Sample], t0: float) -> dict[str, Any]:

@@ -84,9 +84,32 @@ def markdown(doc: dict[str, Any]) -> str:
         met = {True: "yes", False: "no", None: "not measured"}[t["met"]]
         digits = 2 if t["unit"] == "ratio" else (1 if t["unit"] == "ms" else 0)
         out.append(f"| {t['target']} | {_n(t['measured'], digits)} {t['unit']} | {met} |")
+    cpu = cpu_md(doc["ours"].get("phases", []))
+    if cpu:
+        out += ["", cpu]
     if "scaling" in doc:
         out += ["", scaling_md(doc["scaling"])]
     return "\n".join(out) + "\n"
+
+
+CPU_ROLES = ("worker", "kafka", "connector", "exchange-sim", "sequencer")
+
+
+def cpu_md(phases: list[dict[str, Any]]) -> str:
+    """CPU µs per answered request, by process, from each phase's start to the next's (its
+    settling included)."""
+    rows = [p for p in phases if p.get("cpu_us_per_request") and "warm-up" not in p["name"]]
+    if not rows:
+        return ""
+    out = ["| phase | CPU µs per request, all | " + " | ".join(CPU_ROLES) + " |",
+           "|---|---|" + "---|" * len(CPU_ROLES)]
+    for p in rows:
+        c = p["cpu_us_per_request"]
+        by = [sum(v for r, v in c.items() if r.startswith(role)) if any(
+            r.startswith(role) for r in c) else None for role in CPU_ROLES]
+        out.append(f"| {p['name']} | {_n(c.get('all'))} | " + " | ".join(_n(v) for v in by)
+                   + " |")
+    return "\n".join(out)
 
 
 def scaling_md(sc: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ class Sample:
     cpu: dict[str, float] = field(default_factory=dict)  # role -> % of one core
     rss_mb: dict[str, float] = field(default_factory=dict)
     lag: dict[str, int] = field(default_factory=dict)  # group label -> messages
+    cpu_s: dict[str, float] = field(default_factory=dict)  # role -> CPU seconds so far
 
 
 class GroupLag:
@@ -101,6 +102,8 @@ class Sampler(threading.Thread):
                 try:
                     with p.oneshot():
                         s.cpu[role] = p.cpu_percent(None)
+                        times = p.cpu_times()
+                        s.cpu_s[role] = times.user + times.system
                         s.rss_mb[role] = p.memory_info().rss / 2**20
                 except psutil.Error:
                     pass
@@ -122,6 +125,16 @@ class Sampler(threading.Thread):
 
     def between(self, t0: float, t1: float) -> list[Sample]:
         return [s for s in self.samples if t0 <= s.t <= t1]
+
+
+def cpu_seconds(samples: list[Sample], t0: float, t1: float) -> dict[str, float]:
+    """CPU seconds each role used from t0 to t1 (the samples nearest inside them); a role
+    whose count went back (a restarted process) is left out."""
+    inside = [s for s in samples if t0 <= s.t <= t1]
+    if len(inside) < 2:
+        return {}
+    a, b = inside[0].cpu_s, inside[-1].cpu_s
+    return {r: b[r] - a[r] for r in sorted(a.keys() & b.keys()) if b[r] >= a[r]}
 
 
 def summarise(samples: list[Sample]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
 from .book import BUY, SELL, Order
@@ -38,11 +38,16 @@ class Instr:
     reject_rate: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None and v != ""}
+        # Not asdict: its deep copy of these scalars was ~6 % of a busy simulator's CPU.
+        return {k: v for k in _INSTR_FIELDS
+                if (v := getattr(self, k)) is not None and v != ""}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Instr:
         return cls(**d)
+
+
+_INSTR_FIELDS = tuple(f.name for f in fields(Instr))
 
 
 class Report(NamedTuple):

@@ -30,7 +30,10 @@ def _run(latency: float, fill_after: float | None) -> dict[str, object]:
     fills = ([(t + fill_after, r.trade_id) for p in phases for r, t in
               zip(reqs[p.start:p.end], p.times, strict=True) if r.trade_id]
              if fill_after is not None else [])
-    samples = [Sample(t / 10, {"worker-0": 50.0}, {"worker-0": 100.0}, {"worker": 3})
+    # CPU seconds so far: the worker 0.05 s per 0.1 s sample, the broker 0.02, the bench's
+    # generator 0.01 (not the stack's)
+    samples = [Sample(t / 10, {"worker-0": 50.0}, {"worker-0": 100.0}, {"worker": 3},
+                      {"worker-0": t * 0.05, "kafka": t * 0.02, "bench-generator": t * 0.01})
                for t in range(40)]
     seen = Collected(answers, fills, {"accepted": len(answers)})
     return {"phases": analyse.phases(reqs, phases, seen, samples, 0.0),
@@ -45,6 +48,10 @@ def test_phase_figures_from_raw_observations() -> None:
     assert open5k["settled"] == open5k["new_trades"] > 0
     assert open5k["processes"]["worker-0"]["cpu_mean_pct"] == 50.0
     assert open5k["lag_max"] == {"worker": 3}
+    # From its start (1.0 s) to the next phase's (2.0 s): 10 sample steps over 100 answers
+    cpu = open5k["cpu_us_per_request"]
+    assert round(cpu["worker-0"]) == 5_000 and round(cpu["kafka"]) == 2_000
+    assert round(cpu["all"]) == 7_000 and round(cpu["bench-generator"]) == 1_000
 
 
 def test_a_fill_in_a_later_phase_does_not_stretch_the_settled_rate() -> None:
@@ -73,6 +80,7 @@ def test_a_complete_document_ratios_targets_and_files(tmp_path: Path) -> None:
     loaded = json.loads(paths["json"].read_text())
     assert results.missing(loaded) == []
     assert "| ours | closed loop |" in paths["md"].read_text()
+    assert "| open 5,000/s | 7,000 | 5,000 | 2,000 | - | - | - |" in paths["md"].read_text()
     assert paths["png"].read_bytes()[:4] == b"\x89PNG"
 
 

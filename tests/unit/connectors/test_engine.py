@@ -378,3 +378,13 @@ def test_engine_throughput_smoke() -> None:
             e.cancel(f"o{k - 2}", f"c{k}")
     dt = time.perf_counter() - t0
     print(f"\nengine: {n / dt:,.0f} orders/s ({e.seq} reports, {len(e.open)} open)")
+
+
+def test_an_instruction_journals_only_the_fields_it_has_and_reads_back_equal() -> None:
+    full = Instr("new", "c-1", "", "AAPL", "BUY", "LIMIT", "DAY", 100, 15_000, 0.0)
+    short = Instr("cancel", "c-2", "c-1")
+    assert full.to_dict() == {"op": "new", "id": "c-1", "symbol": "AAPL", "side": "BUY",
+                              "order_type": "LIMIT", "tif": "DAY", "quantity": 100,
+                              "limit_price": 15_000, "reject_rate": 0.0}
+    assert short.to_dict() == {"op": "cancel", "id": "c-2", "orig": "c-1"}
+    assert [Instr.from_dict(i.to_dict()) for i in (full, short)] == [full, short]
