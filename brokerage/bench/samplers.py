@@ -128,13 +128,17 @@ class Sampler(threading.Thread):
 
 
 def cpu_seconds(samples: list[Sample], t0: float, t1: float) -> dict[str, float]:
-    """CPU seconds each role used from t0 to t1 (the samples nearest inside them); a role
-    whose count went back (a restarted process) is left out."""
-    inside = [s for s in samples if t0 <= s.t <= t1]
-    if len(inside) < 2:
-        return {}
-    a, b = inside[0].cpu_s, inside[-1].cpu_s
-    return {r: b[r] - a[r] for r in sorted(a.keys() & b.keys()) if b[r] >= a[r]}
+    """CPU seconds each role used from t0 to t1: its first and last sample inside them (a
+    stack stops being watched before the run ends); a role whose count went back (a
+    restarted process) is left out."""
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    for s in samples:
+        if t0 <= s.t <= t1:
+            for role, v in s.cpu_s.items():
+                first.setdefault(role, v)
+                last[role] = v
+    return {r: last[r] - first[r] for r in sorted(first) if last[r] >= first[r]}
 
 
 def summarise(samples: list[Sample]) -> dict[str, Any]:

@@ -35,6 +35,7 @@ def _run(latency: float, fill_after: float | None) -> dict[str, object]:
     samples = [Sample(t / 10, {"worker-0": 50.0}, {"worker-0": 100.0}, {"worker": 3},
                       {"worker-0": t * 0.05, "kafka": t * 0.02, "bench-generator": t * 0.01})
                for t in range(40)]
+    samples += [Sample(4.0 + t / 10) for t in range(5)]  # the stack no longer watched
     seen = Collected(answers, fills, {"accepted": len(answers)})
     return {"phases": analyse.phases(reqs, phases, seen, samples, 0.0),
             "series": analyse.sampled_series(samples, 0.0)}
@@ -52,6 +53,8 @@ def test_phase_figures_from_raw_observations() -> None:
     cpu = open5k["cpu_us_per_request"]
     assert round(cpu["worker-0"]) == 5_000 and round(cpu["kafka"]) == 2_000
     assert round(cpu["all"]) == 7_000 and round(cpu["bench-generator"]) == 1_000
+    # The last phase runs to the end, past the samples that still watched the stack
+    assert round(ours["phases"][2]["cpu_us_per_request"]["worker-0"]) == 5 * 19 * 100  # type: ignore[index]
 
 
 def test_a_fill_in_a_later_phase_does_not_stretch_the_settled_rate() -> None:
