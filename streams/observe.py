@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 import faust
-from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
+from faust.sensors.prometheus import FaustMetrics
 from faust.types import TP, TableT
 from prometheus_client import REGISTRY
 
@@ -21,6 +21,7 @@ from brokerage.service.batch import StoredCache
 from brokerage.service.messages import Result
 
 from . import metrics
+from .sensor import Sensor
 from .unwritten import Unwritten, states_in
 
 log = EventLog()
@@ -70,7 +71,7 @@ def install(app: faust.App, table: TableT[bytes, bytes], cache: StoredCache,
             scan_seconds: float = 15.0) -> None:
     if not _faust_metrics:  # faust's sensor: messages, events, sends, commits, rebalances
         _faust_metrics.append(FaustMetrics.create(REGISTRY, "faust"))
-    app.monitor = PrometheusMonitor(metrics=_faust_metrics[0])
+    app.monitor = Sensor(metrics=_faust_metrics[0])
     seen: set[int] = set()
 
     @app.timer(5.0)
