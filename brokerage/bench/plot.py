@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no display
-
-import matplotlib.pyplot as plt  # noqa: E402
-
 
 def plot(doc: dict[str, Any], path: Path) -> None:
+    # Imported here: every `brokerage` process parses the whole CLI, which imports this
+    # module, and matplotlib took ~0.4 s of each start (a worker's restart included).
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
     fig, ((thr, cdf), (lag, cpu)) = plt.subplots(2, 2, figsize=(14, 9))
     ours = doc["ours"]
     for p in ours.get("phases", []):

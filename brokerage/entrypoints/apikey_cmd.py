@@ -7,14 +7,17 @@ import argparse
 import json
 from typing import Any
 
-from api.alpaca import keys
-from api.alpaca.keystore import ensure_topic, publish
 from brokerage.config import Settings
 from brokerage.entrypoints.bootstrap import resolve
 
 
 def create(settings: Settings, trader_id: str, admin: bool = False) -> tuple[str, str]:
     """Issue and store a key; (key id, secret)."""
+    # Imported here, not at the top: every `brokerage` process parses the whole CLI, and
+    # the Alpaca API's modules took ~0.3 s of each start.
+    from api.alpaca import keys
+    from api.alpaca.keystore import ensure_topic, publish
+
     key_id, secret, rec = keys.new_key(trader_id, {"trade", "admin"} if admin else {"trade"})
     bootstrap = resolve(settings)
     ensure_topic(bootstrap, settings.topic_api_keys, settings.partitions)
@@ -24,6 +27,8 @@ def create(settings: Settings, trader_id: str, admin: bool = False) -> tuple[str
 
 def run(args: argparse.Namespace, s: Settings) -> int:
     if args.action == "revoke":
+        from api.alpaca.keystore import ensure_topic, publish
+
         bootstrap = resolve(s)
         ensure_topic(bootstrap, s.topic_api_keys, s.partitions)
         publish(bootstrap, s.topic_api_keys, args.key_id, None)
