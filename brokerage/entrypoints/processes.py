@@ -12,6 +12,7 @@ from typing import IO
 
 from brokerage.config import Settings
 from brokerage.security.clientconf import service_env  # each service as its own Kafka user
+
 # A worker asking to be started again (streams.continuity, not imported here: it loads
 # faust, ~0.3 s of the start of every process that only supervises).
 RESTART_EXIT_CODE = 75

@@ -11,7 +11,7 @@ from __future__ import annotations
 import atexit
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from . import trace
@@ -56,13 +56,33 @@ def shutdown() -> None:
     _tracer = _provider = None
 
 
-@contextmanager
+class _Hop(AbstractContextManager[TraceContext]):
+    """A span while export is off: only the next hop's context (no generator: this is on
+    every event's path)."""
+
+    __slots__ = ("ctx",)
+
+    def __init__(self, ctx: TraceContext) -> None:
+        self.ctx = ctx
+
+    def __enter__(self) -> TraceContext:
+        return self.ctx
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
 def span(name: str, parent: TraceContext | None, kind: str = "internal",
-         **attributes: str | int) -> Iterator[TraceContext]:
+         **attributes: str | int) -> AbstractContextManager[TraceContext]:
     """The context of one hop, child of `parent` (a new trace if None), to hand on."""
     if _tracer is None:
-        yield parent.child() if parent else trace.new()
-        return
+        return _Hop(parent.child() if parent else trace.new())
+    return _exported(name, parent, kind, attributes)
+
+
+@contextmanager
+def _exported(name: str, parent: TraceContext | None, kind: str,
+              attributes: dict[str, str | int]) -> Iterator[TraceContext]:
     from opentelemetry import trace as ot
 
     ctx = None

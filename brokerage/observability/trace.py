@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import random as _random
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -98,15 +98,26 @@ def current() -> TraceContext | None:
     return None
 
 
-@contextmanager
-def bound(ctx: TraceContext | None = None, **ids: str | None) -> Iterator[None]:
+def bound(ctx: TraceContext | None = None, **ids: str | None) -> AbstractContextManager[None]:
     """Within the block, log lines carry `ctx`'s ids and `ids` (e.g. trade_id=...)."""
     merged = dict(fields())
     if ctx is not None:
         merged["trace_id"], merged["span_id"] = ctx.trace_id, ctx.span_id
-    merged.update({k: v for k, v in ids.items() if v})
-    token = _current.set(merged)
-    try:
-        yield
-    finally:
-        _current.reset(token)
+    for k, v in ids.items():
+        if v:
+            merged[k] = v
+    return _Bound(merged)
+
+
+class _Bound(AbstractContextManager[None]):
+    # A class, not a generator: it is on every event's path in every process (~1 µs less).
+    __slots__ = ("_fields", "_token")
+
+    def __init__(self, merged: dict[str, str]) -> None:
+        self._fields = merged
+
+    def __enter__(self) -> None:
+        self._token = _current.set(self._fields)
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
