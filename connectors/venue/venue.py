@@ -40,6 +40,13 @@ class Venue:
         self._writer: asyncio.Task[None] | None = None
 
     async def execute(self, i: Instr) -> Answer:
+        answer = self.submit(i)
+        return await answer if isinstance(answer, asyncio.Future) else answer
+
+    def submit(self, i: Instr) -> Answer | asyncio.Future[Answer]:
+        """`execute` without awaiting: the answer, or its future once journaled. Queued at
+        once, so instructions submitted one after another keep their order (a batch submits
+        all its items without a task each)."""
         early = self.engine.precheck(i)
         if early is not None and not (early[0] == 404 and i.orig in self._inflight):
             return early  # (a 404 for an order still being journaled is decided at apply)
@@ -55,7 +62,7 @@ class Venue:
         self._wake.set()
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_loop())
-        return await fut
+        return fut
 
     async def _write_loop(self) -> None:
         journal = self.journal
