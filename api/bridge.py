@@ -23,12 +23,10 @@ from brokerage.codec.models import request_to_record
 from brokerage.domain.events import Request
 from brokerage.observability import otel, trace
 from brokerage.observability.eventlog import EventLog
-from brokerage.observability.logs import EVENTS
 from brokerage.observability.metrics import REQUEST_TYPES
 
 log = logging.getLogger("brokerage.api")
-events = logging.getLogger(EVENTS)
-event_lines = EventLog()
+events = EventLog()
 RESPONSE_SECONDS = Histogram(
     "brokerage_request_response_seconds", "From publishing a request to its response, by type",
     ["type"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
@@ -94,15 +92,15 @@ class KafkaBridge:
                     trace.bound(ctx, **ids):
                 self._producer.produce(self._requests, value, key=req.trader_id.encode(),
                                        headers=[trace.header(ctx)])
-                event_lines.info("request %s published", kind)
+                events.info("request %s published", kind)
                 rec = await asyncio.wait_for(fut, timeout)
                 RESPONSE_SECONDS.labels(kind).observe(time.perf_counter() - started)
-                event_lines.info("request %s answered: %s %s", kind,
-                                 "accepted" if rec["accepted"] else "rejected",
-                                 rec["reason"] or "", trade_id=rec.get("trade_id"))
+                events.info("request %s answered: %s %s", kind,
+                            "accepted" if rec["accepted"] else "rejected",
+                            rec["reason"] or "", trade_id=rec.get("trade_id"))
                 return rec
         except TimeoutError:
-            events.warning("request %s not answered within %.1fs", kind, timeout, extra=ids)
+            events.warning("request %s not answered within %.1fs", kind, timeout, **ids)
             return None
         finally:
             with self._lock:

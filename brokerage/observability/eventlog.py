@@ -39,29 +39,27 @@ class EventLog:
         if route is None:
             logger.info(msg, *args, extra={**ids, "keep": keep})
             return
-        handler, formatter, below = route
+        handler, formatter, samples = route
         bound = trace.fields()
-        if not keep and below is not None:  # as TraceSample decides
+        if not keep and samples:  # as the logger's TraceSample filters decide
             tid = ids.get("trace_id") or bound.get("trace_id")
-            if tid is None or int(tid[-8:], 16) >= below:
+            if not all(f.admits(tid) for f in samples):
                 return
         handler.write_line(formatter.line(time.time(), "info", logger.name,
                                           msg % args if args else msg, ids, bound))
-
 
     def warning(self, msg: str, *args: object, **ids: str | None) -> None:
         """Warnings are rare and always written: logging's own path."""
         self.logger.warning(msg, *args, extra=ids)
 
 
-def _route(logger: logging.Logger) -> tuple[BufferedStderr, JsonFormatter, int | None] | None:
-    """The handler, formatter and sampling cut of the short path, or None if anything but
-    our own buffered JSON handler and filters would see the line."""
-    below = None
-    for f in logger.filters:
-        if not isinstance(f, TraceSample):
-            return None
-        below = f.below if below is None else min(below, f.below)
+def _route(logger: logging.Logger
+           ) -> tuple[BufferedStderr, JsonFormatter, list[TraceSample]] | None:
+    """The handler, formatter and sampling filters of the short path, or None if anything
+    but our own buffered JSON handler and filters would see the line."""
+    samples = [f for f in logger.filters if isinstance(f, TraceSample)]
+    if len(samples) != len(logger.filters):
+        return None
     found: logging.Handler | None = None
     node: logging.Logger | None = logger
     while node is not None:
@@ -76,4 +74,4 @@ def _route(logger: logging.Logger) -> tuple[BufferedStderr, JsonFormatter, int |
             or not isinstance(found.formatter, JsonFormatter)
             or not all(isinstance(f, Repeats) for f in found.filters)):
         return None  # Repeats only holds back chatty libraries' lines, never ours
-    return found, found.formatter, below
+    return found, found.formatter, samples

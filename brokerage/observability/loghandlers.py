@@ -97,6 +97,9 @@ class TraceSample(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno >= logging.WARNING or record.__dict__.get("keep"):
             return True
-        tid = record.__dict__.get("trace_id") or trace.fields().get("trace_id")
+        return self.admits(record.__dict__.get("trace_id") or trace.fields().get("trace_id"))
+
+    def admits(self, trace_id: str | None) -> bool:
+        """Whether the trace is in the sample (eventlog's short path asks this too)."""
         # W3C: the right-most bytes of a trace id are random, made for sampling decisions.
-        return tid is not None and int(tid[-8:], 16) < self.below
+        return trace_id is not None and int(trace_id[-8:], 16) < self.below
