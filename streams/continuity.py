@@ -97,30 +97,37 @@ def recorded(table: TableT[bytes, bytes], partition: int) -> int | None:
     return int(raw) if raw is not None else None
 
 
-def resume_at(app: faust.App, table: TableT[bytes, bytes], topic: str, partition: int) -> int:
+def resume_at(committed: int | None, table: TableT[bytes, bytes], partition: int) -> int:
     """Where a partition must resume for nothing to be missed: the earlier of the group's
     commit (everything before it is durable, but faust may have committed past a hole) and
     our record (it names the first input never applied, but a kill -9 can keep the record
-    and lose the state writes before it: they go to another changelog). No commit: offset 0,
-    as the input log is kept forever. Never "wherever faust first delivers": a chaos run
-    saw a partition's first delivery at offset 280."""
-    committed = app.consumer._committed_offset.get(TP(topic, partition))  # type: ignore[attr-defined]
-    start = int(committed) if committed is not None and committed >= 0 else 0
+    and lose the state writes before it: they go to another changelog). Never "wherever
+    faust first delivers": a chaos run saw a partition's first delivery at offset 280."""
+    start = committed if committed is not None else 0  # unknown: 0 is the safe side
     mark = recorded(table, partition)
     return min(mark, start) if mark is not None else start
 
 
-async def rewind_and_exit(app: faust.App, topic: str, partition: int, missing: int,
-                          got: int) -> NoReturn:
+def rewind_to(missing: int, mark: int | None) -> int:
+    """Where a hole's re-reading starts: the hole, or our record if that is earlier (see
+    `rewind_and_exit`)."""
+    return missing if mark is None else min(missing, mark)
+
+
+async def rewind_and_exit(app: faust.App, table: TableT[bytes, bytes], topic: str,
+                          partition: int, missing: int, got: int) -> NoReturn:
     """Never apply or acknowledge past a hole: commit the hole's offset and exit, so the next
-    owner (this worker, restarted) reads the range."""
+    owner (this worker, restarted) reads the range. Not past our record either: the next
+    owner resumes at the earlier of the two (`resume_at`), and a commit past the record
+    would be a hole to it too (chaos: restarts came in pairs so)."""
     metrics.INPUT_GAPS.inc()
+    back = rewind_to(missing, recorded(table, partition))
     log.error("input gap: %s[%d] jumped from %d to %d; re-reading from %d", topic, partition,
-              missing, got, missing)
+              missing, got, back)
     try:  # faust's own commit path only moves forward
-        await app.consumer._commit({TP(topic, partition): missing})  # type: ignore[attr-defined]
+        await app.consumer._commit({TP(topic, partition): back})  # type: ignore[attr-defined]
     except Exception:  # the restart reads from the last commit, at or before the hole
-        log.exception("could not move the commit back to %d", missing)
+        log.exception("could not move the commit back to %d", back)
     restart("re-read from the hole")
 
 

@@ -34,6 +34,8 @@ APPLY_SECONDS = Histogram(
 )
 INPUT_GAPS = Counter("brokerage_worker_input_gaps_total",
                      "Holes in the input offsets that faust handed over (then the worker restarts)")
+STALE_INPUTS = Counter("brokerage_worker_stale_inputs_total",
+                       "Inputs fetched before a rebalance and dropped after it (they come again)")
 WRITE_SECONDS = Histogram(
     "brokerage_batch_write_seconds",
     "Time to encode and store the trader states changed since the last write (a flush)",

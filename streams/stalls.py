@@ -8,10 +8,12 @@ import asyncio
 
 import faust
 from confluent_kafka import Consumer, KafkaException, TopicPartition
+from faust.types import TableT
 
 from brokerage.adapters.kafka import consumer
 from brokerage.config import Settings
 
+from .commits import GroupCommits
 from .continuity import InputContinuity, rewind_and_exit
 
 
@@ -37,7 +39,8 @@ class StallWatch:
 
 
 def watch_stalls(app: faust.App, settings: Settings, bootstrap: str,
-                 continuity: InputContinuity, delivered: dict[int, int]) -> None:
+                 continuity: InputContinuity, commits: GroupCommits,
+                 offsets: TableT[bytes, bytes], delivered: dict[int, int]) -> None:
     """Every 10 s: an owned input partition with inputs waiting past where it must resume,
     and nothing handed over for three looks, is re-read like a hole."""
     watch, probe = StallWatch(), consumer(bootstrap, f"{settings.app_id}-stall-probe")
@@ -53,13 +56,14 @@ def watch_stalls(app: faust.App, settings: Settings, bootstrap: str,
         try:
             water = await asyncio.get_running_loop().run_in_executor(
                 None, watermarks, probe, topic, owned)
+            await commits.load(water)
         except KafkaException:  # the broker restarting: look again later
             return
         for p, (low, high) in water.items():
             start = continuity.start(p)
             begin = start if start is not None else low
             if watch.stalled(p, delivered.get(p), high > begin):
-                await rewind_and_exit(app, topic, p, begin, high)
+                await rewind_and_exit(app, offsets, topic, p, begin, high)
 
 
 def watermarks(c: Consumer, topic: str, partitions: list[int]) -> dict[int, tuple[int, int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.continuity import InputContinuity, Marks
+from streams.continuity import InputContinuity, Marks, rewind_to
 from streams.stalls import StallWatch
 
 
@@ -39,6 +39,14 @@ def test_redeliveries_below_the_record_keep_it() -> None:
     assert c.gap(0, 41) is None and c.next(0) == 50
     assert c.gap(0, 50) is None and c.next(0) == 51
     assert c.gap(0, 52) == 51
+
+
+def test_a_rewind_never_commits_past_the_record_the_next_owner_starts_from() -> None:
+    """Else the next owner, which resumes at the earlier of commit and record, would find
+    the same kind of hole at once and restart again."""
+    assert rewind_to(52, mark=43) == 43  # states since 43 were never written: re-read them
+    assert rewind_to(52, mark=60) == 52
+    assert rewind_to(52, mark=None) == 52
 
 
 def test_start_is_the_next_offset_or_the_record() -> None:

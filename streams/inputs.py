@@ -1,0 +1,46 @@
+"""One input of the merged log through the rules, glued to its trace, metrics and event
+line; and a faust message as `frames.unpack` takes it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from time import perf_counter
+from typing import Any
+
+from brokerage.observability import otel, trace
+from brokerage.service.batch import Batch
+from brokerage.service.frames import Input
+from brokerage.service.messages import Out, Send, source_of
+
+from . import metrics, observe
+
+
+def apply(batch: Batch, inp: Input, read: Callable[[bytes], bytes | None],
+          executions_topic: str) -> list[Send]:
+    """One input through the rules, with its trace, metrics and event line."""
+    src = source_of(inp.headers, inp.topic, inp.partition, inp.offset, inp.timestamp_ms,
+                    executions_topic)
+    key = inp.key
+    # The trace the input carries goes on with everything it causes (README: Operating).
+    with otel.span("apply", trace.from_headers(inp.headers), "consumer") as ctx, \
+            trace.bound(ctx, trader_id=key.decode("utf-8", "replace") if key else None):
+        started = perf_counter()
+        result = batch.apply(src, key, inp.value, read)
+        metrics.APPLY_SECONDS.observe(perf_counter() - started)
+        metrics.events_of(result.kind).inc()
+        observe.record(result)
+        for s in result.sends:
+            if s.to is Out.DEAD_LETTERS:
+                metrics.dead_letters_of(dict(s.headers)["dlq.code"].decode()).inc()
+            s.headers.append(trace.header(ctx))
+    return result.sends
+
+
+def input_of(msg: Any, value: Any) -> Input:
+    """A faust message of trader-inputs, as `frames.unpack` takes it."""
+    h = msg.headers or []
+    headers = list(h.items()) if isinstance(h, Mapping) else [(k, v or b"") for k, v in h]
+    return Input(msg.topic, msg.partition, msg.offset,
+                 msg.key if isinstance(msg.key, bytes) else None,
+                 value if isinstance(value, bytes) else None, headers,
+                 int(msg.timestamp * 1000))
