@@ -56,3 +56,30 @@ def test_the_worker_consumer_fetches_with_our_wait_not_fausts_1500_ms() -> None:
     finally:
         faust_fixes.install()  # faust's own values for whatever runs next in this process
     assert asyncio.run(_worker_consumer_fetch()) == (1500, 1)
+
+
+def test_resuming_flow_that_runs_keeps_the_queued_events_and_ending_a_suspension_drops_them(
+) -> None:
+    """faust's recovery resumes flow twice after an assignment; the second resume emptied
+    the agents' queues of the new assignment's events, which nothing fetched again."""
+    from mode.utils.queues import FlowControlEvent, FlowControlQueue
+
+    faust_fixes.install()
+
+    async def scenario() -> list[int]:
+        flow = FlowControlEvent()  # suspended, as at a rebalance
+        queue: FlowControlQueue[str] = FlowControlQueue(flow_control=flow,
+                                                        clear_on_resume=True)
+        queue.put_nowait("fetched before the rebalance")
+        sizes = []
+        flow.resume()  # ends the suspension: what was queued before is stale
+        sizes.append(queue.qsize())
+        queue.put_nowait("new assignment, offset 50")
+        flow.resume()  # recovery's second resume, flow already running
+        sizes.append(queue.qsize())
+        flow.suspend()
+        flow.resume()
+        sizes.append(queue.qsize())
+        return sizes
+
+    assert asyncio.run(scenario()) == [0, 1, 0]
