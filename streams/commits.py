@@ -18,8 +18,8 @@ class GroupCommits:
     after it resumes delivery (chaos: a new owner's first event came before it, was taken
     for a hole from 0, and a ping-pong of restarts followed), and its acks put None in it."""
 
-    def __init__(self, probe: Consumer, topic: str, patience: float = 30.0) -> None:
-        self._probe, self._topic, self._patience = probe, topic, patience
+    def __init__(self, probe: Consumer, topic: str, timeout: float = 5.0) -> None:
+        self._probe, self._topic, self._timeout = probe, topic, timeout
         self._known: dict[int, int] = {}
         self._epoch = 0  # a read begun before a rebalance must not fill the new map
 
@@ -30,22 +30,31 @@ class GroupCommits:
     def get(self, partition: int) -> int | None:
         return self._known.get(partition)
 
-    async def load(self, partitions: Iterable[int]) -> None:
+    async def load(self, partitions: Iterable[int], patience: float | None = None) -> None:
         """Read the commits not known yet (no commit: 0, as the input log is kept forever).
-        While the broker cannot answer, try again; past `patience`, restart."""
+        If the broker cannot answer: raise KafkaException, or with `patience` seconds, try
+        again until they pass, then restart."""
         missing = [TopicPartition(self._topic, p) for p in partitions if p not in self._known]
         if not missing:
             return
-        loop, deadline = asyncio.get_running_loop(), monotonic() + self._patience
-        epoch = self._epoch
+        loop, epoch = asyncio.get_running_loop(), self._epoch
+        deadline = monotonic() + (patience or 0.0)
         while True:
             try:
-                got = await loop.run_in_executor(None, partial(self._probe.committed, missing,
-                                                               timeout=5))
+                got = await loop.run_in_executor(None, partial(self._read, missing))
                 break
             except KafkaException as exc:
+                if patience is None:
+                    raise
                 if monotonic() > deadline:
                     restart(f"cannot read the group's commits: {exc}")
                 await asyncio.sleep(0.5)
         if epoch == self._epoch:
             self._known.update({tp.partition: max(tp.offset, 0) for tp in got})
+
+    def _read(self, partitions: list[TopicPartition]) -> list[TopicPartition]:
+        got: list[TopicPartition] = self._probe.committed(partitions, timeout=self._timeout)
+        failed = [tp for tp in got if tp.error]
+        if failed:
+            raise KafkaException(failed[0].error)
+        return got

@@ -131,7 +131,8 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                                                 within=settings.worker_batch_seconds):
             generation = app.consumer_generation_id
             events = handover.current(app, fetched, generation)
-            await commits.load({e.message.partition for e in events})  # once per assignment
+            # Once per assignment; a broker that cannot say for 30 s: restart.
+            await commits.load({e.message.partition for e in events}, patience=30.0)
             if app.consumer_generation_id != generation or not await apply_all(events):
                 # Rebalanced meanwhile: none of it is acknowledged; it all comes again.
                 handover.drop(app, fetched)
