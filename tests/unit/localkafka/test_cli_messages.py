@@ -9,12 +9,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from brokerage.config import Settings
 from brokerage.entrypoints import kafka_cmd
+from brokerage.localkafka import broker
 
 BROKERAGE = str(Path(sys.executable).with_name("brokerage"))
 
@@ -67,6 +69,12 @@ def test_missing_maven_says_what_to_install(tmp_path: Path,
 def fake_running_broker(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A process whose command line names kafka.Kafka, recorded as the data dir's broker."""
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "kafka.Kafka"])
+    # A CI run once saw the handler take this stand-in for no broker and start a real one
+    # (cause not known): make sure it reads as a broker first, and never leave one behind.
+    cmdline = Path(f"/proc/{proc.pid}/cmdline")
+    deadline = time.monotonic() + 30
+    while b"kafka.Kafka" not in cmdline.read_bytes() and time.monotonic() < deadline:
+        time.sleep(0.01)
     data = tmp_path / "data"
     data.mkdir()
     (data / "broker.pid").write_text(f"{proc.pid}\n")
@@ -75,6 +83,7 @@ def fake_running_broker(tmp_path: Path):  # type: ignore[no-untyped-def]
     yield proc.pid
     proc.kill()
     proc.wait()
+    broker.stop(data)  # a real broker, had one started: it would hold port 9092
 
 
 def test_second_start_is_refused_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
