@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import stats
+from . import hops, stats
 from .mix import Request
 from .pipeline import Collected, Phase
 from .samplers import Sample, cpu_seconds, summarise
 
 
 def phases(reqs: list[Request], runs: list[Phase], seen: Collected, samples: list[Sample],
-           t_run: float) -> list[dict[str, Any]]:
-    """Each phase's figures; `t_run` is the run's start (phase start times are from it)."""
+           t_run: float, stamps: hops.Stamps | None = None) -> list[dict[str, Any]]:
+    """Each phase's figures; `t_run` is the run's start (phase start times are from it);
+    `stamps`: the records' times, for the latency by hop."""
     sends = [(reqs[p.start + i].request_id, t) for p in runs for i, t in enumerate(p.times)]
     latency = stats.align(sends, seen.answers)
     first_fill: dict[str, float] = {}
@@ -25,6 +26,10 @@ def phases(reqs: list[Request], runs: list[Phase], seen: Collected, samples: lis
         at += len(p.times)
         until = next((q.times[0] for q in runs[n + 1:] if q.times), float("inf"))
         out.append(_phase(p, reqs, lat, first_fill, samples, t_run, until))
+        if stamps is not None:
+            ids = [reqs[p.start + i].request_id for i in range(len(p.times))]
+            took = {rid: x[1] for rid, x in zip(ids, lat, strict=True) if x is not None}
+            out[-1]["hops"] = hops.summarise(ids, took, stamps)
     return out
 
 

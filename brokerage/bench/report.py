@@ -87,6 +87,9 @@ def markdown(doc: dict[str, Any]) -> str:
     cpu = cpu_md(doc["ours"].get("phases", []))
     if cpu:
         out += ["", cpu]
+    by_hop = hops_md(doc["ours"].get("phases", []))
+    if by_hop:
+        out += ["", by_hop]
     if "scaling" in doc:
         out += ["", scaling_md(doc["scaling"])]
     return "\n".join(out) + "\n"
@@ -109,6 +112,21 @@ def cpu_md(phases: list[dict[str, Any]]) -> str:
             r.startswith(role) for r in c) else None for role in CPU_ROLES]
         out.append(f"| {p['name']} | {_n(c.get('all'))} | " + " | ".join(_n(v) for v in by)
                    + " |")
+    return "\n".join(out)
+
+
+def hops_md(phases: list[dict[str, Any]]) -> str:
+    """Latency by hop (bench/hops.py): p50 / p99 ms of each."""
+    rows = [p for p in phases if p.get("hops") and "warm-up" not in p["name"]]
+    if not rows:
+        return ""
+    names = list(rows[0]["hops"])
+    out = ["| phase | requests | " + " | ".join(f"{h} p50 / p99 ms" for h in names) + " |",
+           "|---|---|" + "---|" * len(names)]
+    for p in rows:
+        h = p["hops"]
+        out.append(f"| {p['name']} | {_n(h[names[0]]['count'])} | " + " | ".join(
+            f"{_n(h[n]['p50_ms'], 1)} / {_n(h[n]['p99_ms'], 1)}" for n in names) + " |")
     return "\n".join(out)
 
 

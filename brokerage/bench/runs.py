@@ -8,10 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from brokerage.adapters.kafka import consumer
 from brokerage.config import Settings
 from brokerage.entrypoints.processes import Processes
 
-from . import analyse
+from . import analyse, hops
 from .config import BenchConfig
 from .mix import Workload, slices
 from .pipeline import Phase, Pipeline, Progress
@@ -67,13 +68,22 @@ def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampl
         end = time.monotonic()
         seen = pipe.close()
         sampler.unwatch(*pipe.pids())
+    stamps = _stamps(s)
     t0 = runs[0].times[0] if runs[0].times else 0.0
-    return {"phases": analyse.phases(reqs, runs, seen, sampler.samples, t0),
+    return {"phases": analyse.phases(reqs, runs, seen, sampler.samples, t0, stamps),
             "outcomes": seen.outcomes, "t0": t0,
             "series": analyse.sampled_series(sampler.between(t0, end), t0),
             "workers": workers or cfg.workers, "partitions": s.partitions,
             "probe": {"before": before, "after": after},
             "restarts": list(procs.restarts)}
+
+
+def _stamps(s: Settings) -> hops.Stamps:
+    cons = consumer(s.kafka_bootstrap_servers, f"{s.app_id}-bench-hops", **bench_conf(s))
+    try:
+        return hops.read(cons, s.topic_requests, s.topic_inputs, s.topic_responses)
+    finally:
+        cons.close()
 
 
 def _supervised(procs: Processes, sampler: Sampler, progress: Progress) -> Progress:
@@ -123,6 +133,7 @@ def run_ceiling(s: Settings, cfg: BenchConfig, work: Workload, root: Path,
                        cfg.drain_timeout)]
         seen = pipe.close()
         sampler.unwatch(*pipe.pids())
+    stamps = _stamps(s)
     t0 = runs[0].times[0] if runs[0].times else 0.0
-    return {"phases": analyse.phases(reqs, runs, seen, sampler.samples, t0), "t0": t0,
+    return {"phases": analyse.phases(reqs, runs, seen, sampler.samples, t0, stamps), "t0": t0,
             "series": analyse.sampled_series(sampler.between(t0, time.monotonic()), t0)}

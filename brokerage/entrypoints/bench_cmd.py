@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from brokerage.bench.config import BenchConfig
 from brokerage.bench.output import write
-from brokerage.bench.report import table
+from brokerage.bench.report import hops_md, table
 from brokerage.bench.run import bench
 from brokerage.config import Settings
 
@@ -49,6 +49,9 @@ def main(args: argparse.Namespace, s: Settings) -> int:
         doc = bench(s, cfg, progress, args.state_traders)
     paths = write(doc, cfg.out)
     console.print(Markdown(table(doc)))
+    by_hop = hops_md(doc["ours"].get("phases", []))
+    if by_hop:  # where the latency goes
+        console.print(Markdown(by_hop))
     sm = doc["summary"]
     console.print(f"ours / raw ceiling = {_f(sm['ratio_vs_ceiling'])}, "
                   f"ours / PostgreSQL = {_f(sm['ratio_vs_postgres'])}")

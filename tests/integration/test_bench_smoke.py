@@ -3,7 +3,8 @@ raw pass-through ceiling, our stack (exchange simulator, sequencer, worker, conn
 through a warm-up, one open-loop rate and a closed loop, then the PostgreSQL baseline on a
 cluster of its own. We expect one complete result: JSON with every required key, every
 request of every phase answered (ours and the pass-through), the PostgreSQL variants, a
-Markdown table with our rows, the raw ceiling's and PostgreSQL's, and a PNG; and none of
+Markdown table with our rows, the raw ceiling's and PostgreSQL's, each answered request's
+latency split by hop (from its records' timestamps), and a PNG; and none of
 the run's topics left on the session broker, which outlives it. No figure is
 judged: timings on a shared machine are not a test."""
 
@@ -46,10 +47,16 @@ def test_bench_smoke_writes_a_complete_result(kafka_bootstrap: str, tmp_path: Pa
         for phase in doc[run]["phases"]:
             assert phase["requests"] > 0 and phase["unanswered"] == 0, (run, phase["name"])
     assert [p["mode"] for p in doc["ours"]["phases"]] == ["closed", "open", "closed"]
+    for phase in doc["ours"]["phases"][1:]:  # each request's hops, from its records' times
+        hops = phase["hops"]
+        assert set(hops) == {"sequencer", "worker", "delivery"}
+        counts = {h["count"] for h in hops.values()}  # repeated request ids are left out
+        assert len(counts) == 1 and 0.9 * phase["answered"] <= counts.pop(), phase["name"]
     if installed():
         assert doc["postgres"]["variants"] and doc["postgres"]["best"]["requests"] > 0
     table = (folder / "result.md").read_text()
     assert "| ours | closed loop |" in table and "| raw ceiling |" in table
+    assert "| phase | requests | sequencer p50 / p99 ms" in table
     if installed():
         assert "| PostgreSQL |" in table
     assert (folder / "result.png").read_bytes()[:4] == b"\x89PNG"
