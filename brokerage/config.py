@@ -49,14 +49,17 @@ class Settings(BaseSettings):
     worker_batch_max: int = 100
     worker_batch_seconds: float = 0.005
     # States are written behind (as Kafka Streams' record cache does): a trader changed by
-    # several batches is written once, at most this long after its first change and always
-    # before an offset commit; reads on the worker see the unwritten state. 0: every batch.
+    # several batches is written about once this long, spread over the batches; an input
+    # is acknowledged, so committed, once the states it changed are written (streams/held.py).
+    # Reads on the worker see the unwritten states. 0: every batch.
     worker_state_flush_seconds: float = Field(default=2.5, ge=0.0)
     worker_stop_seconds: float = Field(default=20.0, gt=0)  # then it leaves (streams/shutdown.py)
     # faust commits inline in its delivery loop every N acknowledged inputs, stalling it for
     # a flush and a round trip; its 2.8 s commit timer runs beside the loop. Only a crash's
     # re-reading grows (harmless: the rules de-duplicate).
     worker_commit_every: int = 20_000
+    # faust's commit timer (its default): a commit takes the inputs acknowledged so far.
+    worker_commit_seconds: float = Field(default=2.8, gt=0)
     # faust stops delivering inputs while more table writes than this wait to be sent; its
     # default (100) stalled the worker at nearly every batch (one write per trader).
     worker_changelog_buffer: int = 5_000

@@ -43,6 +43,7 @@ def create_app(settings: Settings, bootstrap: str, worker_id: str = "0") -> faus
         broker_credentials=faust_credentials(settings),  # SASL_SSL when settings say so
         table_standby_replicas=settings.standby_replicas,
         broker_commit_every=settings.worker_commit_every,
+        broker_commit_interval=settings.worker_commit_seconds,
         table_key_index_size=settings.worker_key_index,
         producer_linger_ms=int(settings.kafka_linger_ms),  # table changelogs
         broker_session_timeout=settings.worker_session_timeout_seconds,

@@ -41,6 +41,8 @@ WRITE_SECONDS = Histogram(
     "Time to encode and store the trader states changed since the last write (a flush)",
     buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
 )
+HELD_INPUTS = Gauge("brokerage_worker_held_inputs",
+                    "Input messages applied, acknowledged once the states they changed are written")
 # Inputs per batch: sum(brokerage_worker_events_total) / brokerage_worker_batches_total.
 BATCHES = Counter("brokerage_worker_batches", "Batches of inputs the rules agent took")
 

@@ -1,11 +1,10 @@
 """The rules agent's batch whose trader states are not written yet (write-behind, as Kafka
-Streams' record cache: `worker_state_flush_seconds`), and each trader's partition. Reads on
-the worker (its web views, its gauges) see these states before the table's."""
+Streams' record cache: `worker_state_flush_seconds`, states.py), and each trader's partition.
+Reads on the worker (its web views, its gauges) see these states before the table's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from time import monotonic
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from brokerage.codec import state_log
@@ -16,13 +15,23 @@ from brokerage.service.batch import Batch, StoredCache
 class Unwritten:
     def __init__(self, new: Callable[[], Batch]) -> None:
         self.new = new
-        self.batch, self.last, self.since = new(), dict[bytes, int](), monotonic()
+        self.batch, self.last = new(), dict[bytes, int]()
 
     def take(self) -> tuple[Batch, dict[bytes, int]]:
         """The batch to write, and its traders' partitions; a fresh one takes its place."""
         out = self.batch, self.last
-        self.batch, self.last, self.since = self.new(), {}, monotonic()
+        self.batch, self.last = self.new(), {}
         return out
+
+    def take_some(self, keys: Iterable[bytes]) -> list[tuple[int, bytes, bytes | None]]:
+        """These traders' records to write now, as (partition, key, value), in order; the
+        batch forgets them (the table holds them next)."""
+        writes = self.batch.writes(keys)
+        at = {key: self.last.pop(key) for key in writes}
+        return [(at[key], k, v) for key, records in writes.items() for k, v in records]
+
+    def dirty(self) -> list[bytes]:
+        return self.batch.dirty()
 
     def state_of(self, key: bytes) -> TraderState | None:
         return self.batch.state_of(key)

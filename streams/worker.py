@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from time import monotonic
 from typing import Any, cast
 
 import faust
@@ -27,6 +26,7 @@ from .direct import DirectTable
 from .inputs import apply, input_of
 from .outputs import DeliveryFailed, Outputs
 from .stalls import watch_stalls
+from .states import StateWrites
 from .unwritten import Unwritten
 from .web import register
 
@@ -55,22 +55,19 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     marks = Marks()  # the offsets records, written before each commit
     unwritten = Unwritten(lambda: Batch(refdata, cache))
 
-    def flush_states() -> None:
-        """Write every trader the inputs changed since the last flush, each once, in order
-        to its partition; then later inputs go into a fresh batch."""
-        batch, last = unwritten.take()
-        with metrics.WRITE_SECONDS.time():
-            direct.write([(last[key], k, v)
-                          for key, records in batch.writes().items() for k, v in records])
+    # Written behind the rules, a few per batch; inputs acknowledged once their states are.
+    states = StateWrites(app, direct, unwritten, settings.worker_state_flush_seconds)
+
+    @app.timer(max(0.05, settings.worker_state_flush_seconds / 10))
+    async def write_when_idle() -> None:
+        states.due()  # the agent does it after each batch; without inputs, this does
 
     @app.on_partitions_assigned.connect
     async def _on_assigned(sender: Any, /, *_: Any, signal: Any, **__: Any) -> None:
         continuity.forget()
         commits.forget()
         marks.clear()
-        # Unwritten states are of inputs not committed (a commit writes them first): the
-        # inputs come again, from the committed offsets, to whoever owns them now.
-        unwritten.take()
+        states.drop()  # the revocation before wrote them all: this is for a path that did not
 
     delivered: dict[int, int] = {}  # input partition -> last offset faust handed over
     watch_stalls(app, settings, bootstrap, continuity, commits, offsets, delivered)
@@ -82,7 +79,8 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
             continuity_mod.restart(f"outputs not delivered: {exc}")
 
     def before_commit() -> None:
-        flush_states()  # never commit inputs whose states are not written
+        if not app.flow_control.is_active():  # a rebalance or a stop: it waits for them all
+            states.all()
         marks.write(offsets, continuity, {tp.partition for tp in app.assignor.assigned_actives()
                                           if tp.topic == settings.topic_inputs})
 
@@ -111,18 +109,17 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                     unwritten.last[inp.key] = msg.partition
                 done += 1
                 if done % YIELD_EVERY == 0:  # a backlog's batch: let probes, timers run
-                    # A commit meanwhile writes the states so far: their outputs go first,
-                    # or a crash after it would lose them (a redelivered execution report
-                    # is ignored, its update never sent again).
+                    # The idle timer (or a rebalance) may write states meanwhile: their
+                    # outputs go first, or a crash after it would lose them (a redelivered
+                    # execution report is ignored, its update never sent again).
                     outs.send(sends)
                     sends = []
                     await asyncio.sleep(0)
                     if app.consumer_generation_id != generation:
                         return False
         marks.note(events)
-        if monotonic() - unwritten.since >= settings.worker_state_flush_seconds:
-            flush_states()
-        outs.send(sends)  # delivered before faust commits these inputs: see below
+        outs.send(sends)  # before the states that reflect them are written
+        states.applied(events)
         return True
 
     @app.agent(inputs)

@@ -4,7 +4,7 @@ Pure: the caller reads the table and writes what `writes()` returns."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from brokerage.codec import state_log
@@ -62,15 +62,25 @@ class Batch:
     def keys(self) -> list[bytes]:
         return list(self._pending)
 
-    def writes(self) -> dict[bytes, list[tuple[bytes, bytes | None]]]:
-        """Per trader whose state must be (re)written: its records, in order (None: delete)."""
+    def writes(self, keys: Iterable[bytes] | None = None
+               ) -> dict[bytes, list[tuple[bytes, bytes | None]]]:
+        """Per trader whose state must be (re)written: its records, in order (None: delete).
+        `keys`: only these traders', which the batch then forgets (the table holds them)."""
+        if keys is None:
+            chosen = list(self._pending.items())
+        else:
+            chosen = [(k, p) for k in keys if (p := self._pending.pop(k, None)) is not None]
         out = {}
-        for key, p in self._pending.items():
+        for key, p in chosen:
             if p.write:
                 out[key], stored = state_log.writes(key, p.before, p.state, p.relog)
                 if self.cache:
                     self.cache.put(key, stored)
         return out
+
+    def dirty(self) -> list[bytes]:
+        """The traders whose state is not written yet."""
+        return [k for k, p in self._pending.items() if p.write]
 
     def _load(self, key: bytes, read: Callable[[bytes], bytes | None]) -> Stored | None:
         raw = read(key)

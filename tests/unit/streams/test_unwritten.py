@@ -64,3 +64,25 @@ def test_reads_see_unwritten_states_and_a_take_writes_them() -> None:
     after: dict[str, Any] = {s.trader_id: s for s in states_in(table, None)}
     assert after["A"].cash_blocked == blocked and after["B"].cash_available == 500
     assert state_in(b"A", table, u) == after["A"]
+
+
+def test_some_traders_are_written_and_forgotten_while_the_others_stay_unwritten() -> None:
+    table: dict[bytes, bytes] = {}
+    u = Unwritten(lambda: Batch(RD, StoredCache()))
+    for n, trader in enumerate(("A", "B", "C")):
+        apply(u, table, Deposit(f"d{n}", trader, 1_000 + n), n)
+        u.last[trader.encode()] = n
+    assert sorted(u.dirty()) == [b"A", b"B", b"C"]
+    records = u.take_some([b"B", b"A"])
+    assert {(p, k) for p, k, _ in records} == {(1, b"B"), (0, b"A")}
+    for _, k, v in records:
+        table.pop(k, None) if v is None else table.__setitem__(k, v)
+    assert u.dirty() == [b"C"] and u.keys() == [b"C"]  # the batch forgot A and B
+    # A's next input starts from what the table now holds, and makes it dirty again.
+    apply(u, table, Deposit("d9", "A", 5), 9)
+    u.last[b"A"] = 0
+    a = state_in(b"A", table, u)
+    assert a is not None and a.cash_available == 1_005
+    assert sorted(u.dirty()) == [b"A", b"C"]
+    stored = load(b"B", table.get)
+    assert stored is not None and stored.state.cash_available == 1_001
