@@ -87,6 +87,21 @@ def fetch_wait(wait_ms: int, min_bytes: int) -> None:
     AIOKafkaConsumerThread._create_worker_consumer = create  # type: ignore[method-assign]
 
 
+def before_wait_empty(app: faust.App, first: Callable[[], None]) -> None:
+    """Run `first` whenever faust is about to wait for every delivered input to be
+    acknowledged (a rebalance's revocation, a stop): the worker lets its held inputs go
+    there. Not in the commit hook alone: faust's wait commits in a loop, and a commit with
+    no new offset to commit never reaches the hook, so the wait would spin until the stop
+    deadline (a CI run's teardowns took the whole 20 s)."""
+    original = app._consumer_wait_empty
+
+    async def wait_empty(consumer: Any, logger: Any) -> None:
+        first()
+        await original(consumer, logger)
+
+    app._consumer_wait_empty = wait_empty  # type: ignore[method-assign]
+
+
 def flush_also(app: faust.App, extra: Callable[[], Awaitable[None]],
                before: Callable[[], None] | None = None) -> None:
     """Make faust's flush before every offset commit also wait for `extra` (our own

@@ -20,10 +20,14 @@ class StateWrites:
         self.held = held.Held(seconds)
 
     def applied(self, events: Sequence[EventT]) -> None:
-        """A batch is applied and its outputs sent: hold its inputs, write what is due."""
+        """A batch is applied and its outputs sent: hold its inputs, write what is due. While
+        faust waits for every input (a rebalance, a stop), everything goes at once."""
         held.hold(events)
         self.held.add(events)
-        self.due()
+        if self.app.flow_control.is_active():
+            self.due()
+        else:
+            self.all()
 
     def due(self) -> None:
         """Close the epoch if it is time, write the due traders' share, acknowledge the

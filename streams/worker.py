@@ -85,6 +85,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                                           if tp.topic == settings.topic_inputs})
 
     faust_fixes.flush_also(app, outputs_delivered, before=before_commit)
+    faust_fixes.before_wait_empty(app, states.all)  # held inputs are waited for too
 
     async def apply_all(events: Sequence[EventT]) -> bool:
         """Apply a batch of input frames; False if a rebalance at a yield cut it short."""

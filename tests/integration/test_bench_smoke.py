@@ -50,8 +50,9 @@ def test_bench_smoke_writes_a_complete_result(kafka_bootstrap: str, tmp_path: Pa
     for phase in doc["ours"]["phases"][1:]:  # each request's hops, from its records' times
         hops = phase["hops"]
         assert set(hops) == {"sequencer", "worker", "delivery"}
-        counts = {h["count"] for h in hops.values()}  # repeated request ids are left out
-        assert len(counts) == 1 and 0.9 * phase["answered"] <= counts.pop(), phase["name"]
+        # Repeated request ids (the mix repeats some: both sends) are left out.
+        counts = {h["count"] for h in hops.values()}
+        assert len(counts) == 1 and phase["answered"] // 2 <= counts.pop(), phase["name"]
     if installed():
         assert doc["postgres"]["variants"] and doc["postgres"]["best"]["requests"] > 0
     table = (folder / "result.md").read_text()
