@@ -9,8 +9,9 @@ stale trader state (seen in `brokerage chaos`). Here flush waits until the buffe
 nothing is in hand, however long that takes; the aiokafka flush that follows then waits for
 delivery.
 
-Also `fetch_wait`: faust hard-codes the worker consumer's `fetch_max_wait_ms=1500`; and
-`_resume`: resuming flow that is not suspended must not empty the agents' queues.
+Also `fetch_wait`: faust hard-codes the worker consumer's `fetch_max_wait_ms=1500`;
+`_resume`: resuming flow that is not suspended must not empty the agents' queues; and
+`before_wait_empty`: the worker's held inputs are let go before faust waits for them.
 """
 
 from __future__ import annotations
