@@ -79,8 +79,6 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
             continuity_mod.restart(f"outputs not delivered: {exc}")
 
     def before_commit() -> None:
-        if not app.flow_control.is_active():  # a rebalance or a stop: it waits for them all
-            states.all()
         marks.write(offsets, continuity, {tp.partition for tp in app.assignor.assigned_actives()
                                           if tp.topic == settings.topic_inputs})
 
