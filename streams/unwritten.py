@@ -26,8 +26,11 @@ class Unwritten:
     def take_some(self, keys: Iterable[bytes]) -> list[tuple[int, bytes, bytes | None]]:
         """These traders' records to write now, as (partition, key, value), in order; the
         batch forgets them (the table holds them next)."""
+        keys = list(keys)
         writes = self.batch.writes(keys)
         at = {key: self.last.pop(key) for key in writes}
+        for key in keys:  # clean ones too: the batch forgot them as well
+            self.last.pop(key, None)
         return [(at[key], k, v) for key, records in writes.items() for k, v in records]
 
     def dirty(self) -> list[bytes]:

@@ -9,11 +9,11 @@ import asyncio
 from typing import Any
 
 from brokerage.codec import avro
-from brokerage.codec.models import request_to_record
+from brokerage.codec.models import execution_to_record, request_to_record
 from brokerage.codec.state_log import load
 from brokerage.domain import refdata
-from brokerage.domain.events import Deposit, NewTrade, Request
-from brokerage.domain.types import OrderType, Side
+from brokerage.domain.events import Deposit, ExecutionReport, NewTrade, Request
+from brokerage.domain.types import ExecType, OrderType, Side
 from brokerage.service.batch import Batch, StoredCache
 from brokerage.service.handler import Source
 from streams import metrics, observe
@@ -86,3 +86,20 @@ def test_some_traders_are_written_and_forgotten_while_the_others_stay_unwritten(
     assert sorted(u.dirty()) == [b"A", b"C"]
     stored = load(b"B", table.get)
     assert stored is not None and stored.state.cash_available == 1_001
+
+
+def test_a_trader_taken_clean_leaves_no_partition_behind() -> None:
+    table: dict[bytes, bytes] = {}
+    u = Unwritten(lambda: Batch(RD, StoredCache()))
+    apply(u, table, Deposit("d1", "A", 1_000), 0)
+    u.last[b"A"] = 3
+    for _, k, v in u.take_some([b"A"]):
+        table.pop(k, None) if v is None else table.__setitem__(k, v)
+    # A report on a trade A never had: an anomaly, nothing to write.
+    rep = ExecutionReport("x1", "A", "A.0000", ExecType.TRADE, 0, 1, 100)
+    u.batch.apply(Source("executions", 0, 1, True, 1_001), b"A",
+                  avro.encode("execution_report", execution_to_record(rep)), table.get)
+    u.last[b"A"] = 3
+    assert u.dirty() == [] and u.keys() == [b"A"]
+    assert u.take_some([b"A"]) == []
+    assert u.last == {} and u.keys() == []  # forgotten by the batch and here alike
