@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -28,6 +29,7 @@ class Processes:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _logs: list[IO[bytes]] = field(default_factory=list)
     _args: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _began: dict[str, tuple[float, int]] = field(default_factory=dict)  # monotonic, log offset
     restarts: list[str] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)  # chaos kills from a thread
 
@@ -38,6 +40,7 @@ class Processes:
         if self.log_dir:
             out = open(os.path.join(self.log_dir, f"{role}.log"), "ab")  # noqa: SIM115
             self._logs.append(out)
+        self._began[role] = (time.monotonic(), out.tell() if out else 0)
         env = service_env({**os.environ, **self.settings.to_env()}, command, self.settings)
         if command in HELPERS:
             env["BROKERAGE_NICE"] = str(self.settings.stack_helper_nice)
@@ -63,7 +66,19 @@ class Processes:
             self.restart_asked()
             for role, p in self.procs.items():
                 if p.poll() is not None:
-                    raise RuntimeError(f"{role} exited with {p.returncode}")
+                    raise RuntimeError(f"{role} exited with {p.returncode}{self._why(role)}")
+
+    def _why(self, role: str) -> str:
+        """How long the child ran and the end of what it wrote: a failure message that
+        stands alone (a CI run once showed an exit 1 and an empty log)."""
+        began, offset = self._began[role]
+        text = f" after {time.monotonic() - began:.1f} s"
+        if self.log_dir:
+            with open(os.path.join(self.log_dir, f"{role}.log"), "rb") as f:
+                f.seek(offset)
+                tail = f.read()[-2_000:].decode("utf-8", "replace").strip()
+            text += f"; its log since it started: {tail!r}" if tail else "; it wrote nothing"
+        return text
 
     def restart_asked(self) -> None:
         """Start again the children that exited asking for it; leave any other exit alone
