@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from math import isqrt
+from typing import Any
 
 from brokerage.domain.state import TraderState
 from brokerage.security.envelope import seal_state
@@ -78,8 +79,7 @@ def load(key: bytes, get: Callable[[bytes], bytes | None], raw: bytes | None = N
     if plain[2:10] != current("trader_head").fingerprint:
         return Stored(state_from_bytes(raw), None, raw)
     r = decode("trader_head", plain)
-    head = Head(r["seq"], r["snapshot_seq"], r["snapshot_bytes"], tuple(r["garbage"]),
-                tuple(w._write(w.CHANGE, c) for c in r["changes"]))
+    head = _head(r)
     if head.snapshot_seq < 0:
         state = TraderState(r["trader_id"])
     else:
@@ -92,6 +92,19 @@ def load(key: bytes, get: Callable[[bytes], bytes | None], raw: bytes | None = N
     for c in r["changes"]:
         sc.apply(state, sc.from_record(c, trade_from, lambda p: processed_from(p, tid)))
     return Stored(state, head, raw)
+
+
+def head_of(raw: bytes) -> Head | None:
+    """The head under a trader's key, without its snapshot; None: a whole TraderState."""
+    plain = state_plain(raw)
+    if plain[2:10] != current("trader_head").fingerprint:
+        return None
+    return _head(decode("trader_head", plain))
+
+
+def _head(r: dict[str, Any]) -> Head:
+    return Head(r["seq"], r["snapshot_seq"], r["snapshot_bytes"], tuple(r["garbage"]),
+                tuple(w._write(w.CHANGE, c) for c in r["changes"]))
 
 
 def states_of(table: Mapping[bytes, bytes]) -> dict[bytes, TraderState]:

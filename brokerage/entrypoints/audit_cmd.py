@@ -9,10 +9,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from brokerage.adapters.kafka import producer
 from brokerage.adapters.topic_reader import read_all
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
+from brokerage.service.repair import publish, sweep
 from brokerage.service.replay import diff, latest, rebuild
 from brokerage.service.verify import changelog_topic, verify
 
@@ -31,6 +31,12 @@ def run_verify(args: argparse.Namespace, s: Settings) -> int:
     console.print(table)
     for violation in report.violations[: args.limit]:
         console.print(f"[red]violation[/red] {violation}")
+    if args.sweep_orphans and report.orphans:
+        if report.violations:  # a damaged table is left as it is for a post-mortem
+            console.print("orphan snapshots not swept: the table has violations")
+        else:
+            sweep(resolve(s), changelog_topic(s), report.orphans)
+            console.print(f"swept {len(report.orphans)} orphan snapshot(s)")
     return 1 if report.violations else 0
 
 
@@ -48,11 +54,7 @@ def run_replay(args: argparse.Namespace, s: Settings) -> int:
         db.close()
         print(f"rebuilt tables written to {args.out}")
     if args.write_changelog:  # recovery: the rebuilt values become the tables' latest
-        p = producer(bootstrap)
-        for k, v in rebuilt.states.items():
-            p.produce(changelog_topic(s), v, k, partition=rebuilt.partitions[k])
-        if p.flush(60):
-            raise RuntimeError("could not write the changelog")
+        publish(bootstrap, changelog_topic(s), rebuilt)
         print(f"wrote {len(rebuilt.states)} states to {changelog_topic(s)}")
         return 0
     if args.snapshot:
@@ -73,6 +75,8 @@ def run_replay(args: argparse.Namespace, s: Settings) -> int:
 def add_parsers(sub: Any) -> None:
     v = sub.add_parser("verify", help="check a quiescent system's ledger and topics")
     v.add_argument("--limit", type=int, default=50, help="violations to print")
+    v.add_argument("--sweep-orphans", action="store_true",
+                   help="delete snapshots no head names (only if there are no violations)")
     v.set_defaults(fn=run_verify)
     r = sub.add_parser("replay", help="rebuild every table from the input log and compare")
     r.add_argument("--snapshot", type=Path, help="compare with this rebuilt snapshot dir")

@@ -36,8 +36,10 @@ def rebuild(inputs: Iterable[Message], refdata: RefData, executions_topic: str) 
     return out
 
 
-def latest(changelog: Iterable[Message]) -> dict[bytes, bytes]:
-    """The table as its changelog describes it: the last value per key."""
+def latest(changelog: Iterable[Message], partitions: dict[bytes, int] | None = None
+           ) -> dict[bytes, bytes]:
+    """The table as its changelog describes it: the last value per key (and, into
+    `partitions`, the partition of each key's last record)."""
     table: dict[bytes, bytes] = {}
     for msg in changelog:
         key, value = msg.key(), msg.value()
@@ -47,6 +49,8 @@ def latest(changelog: Iterable[Message]) -> dict[bytes, bytes]:
             table.pop(key, None)
         else:
             table[key] = value
+        if partitions is not None:
+            partitions[key] = msg.partition() or 0
     return table
 
 

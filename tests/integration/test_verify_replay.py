@@ -1,7 +1,9 @@
 """Scenario: a small mixed workload runs to quiescence (fills, a resting order canceled, an
 amend, a redelivered request, garbage bytes); then an operator runs the verifier and a replay,
-and finally a double block is planted in a live table. We expect the verifier and replay to
-find nothing before the plant, and both to catch the planted violation."""
+then a snapshot no head names is planted, then a double block, and the replay's states are
+published. We expect the verifier and replay to find nothing before the plants, the stray
+snapshot counted and swept (but not while the table has a violation), both to catch the
+double block, and the published replay to leave a table that verifies with no orphans."""
 
 from __future__ import annotations
 
@@ -70,22 +72,46 @@ def test_verifier_and_replay_pass_then_catch_a_planted_double_block(
         assert main(["replay"]) == 0
         assert "replay equals live" in capsys.readouterr().out
 
-        # Plant: block the victim's cash twice for one trade, straight into the live table.
         log = list(read_all(bootstrap, changelog_topic(s.settings)))
         partition = next(m.partition() for m in log if m.key() == victim.encode())
         found = state_log.load(victim.encode(), latest(log).get)
         assert found is not None
+        p = producer(bootstrap)
+        changelog = changelog_topic(s.settings)
+
+        def plant(key: bytes, value: bytes) -> None:
+            p.produce(changelog, value, key, partition=partition)
+            assert p.flush(10) == 0
+
+        # A snapshot no head names (as two lost deletions leave one): counted, not a
+        # violation, and swept on request.
+        stray = state_log.snapshot_key(victim.encode(), 999)
+        plant(stray, state_to_bytes(found.state))
+        report = verify(bootstrap, s.settings, rd)
+        assert report.orphans == {stray: partition} and not report.violations
+        assert main(["verify", "--sweep-orphans"]) == 0
+        assert "swept 1 orphan snapshot(s)" in capsys.readouterr().out
+        assert verify(bootstrap, s.settings, rd).counts["orphan snapshots"] == 0
+        assert stray not in latest(read_all(bootstrap, changelog))
+
+        # Plant: block the victim's cash twice for one trade, straight into the live table.
         state = found.state  # planted below as a whole state: a form the table also holds
         state = replace(state, cash_available=state.cash_available - 1000,
                         cash_blocked=state.cash_blocked + 1000)
-        p = producer(bootstrap)
-        p.produce(changelog_topic(s.settings), state_to_bytes(state), victim.encode(),
-                  partition=partition)
-        assert p.flush(10) == 0
+        plant(victim.encode(), state_to_bytes(state))
 
         report = verify(bootstrap, s.settings, rd)
         assert any("cash blocked" in v and victim in v for v in report.violations)
         assert any(v.startswith("replay != live") and victim in v for v in report.violations)
         assert main(["verify"]) == 1
         assert main(["replay"]) == 1
+        plant(stray, state_to_bytes(found.state))
+        assert main(["verify", "--sweep-orphans"]) == 1  # a damaged table is left alone
+        assert "not swept" in capsys.readouterr().out
+        assert stray in latest(read_all(bootstrap, changelog))
+
+        # Recovery: the replay's states become the table's; the victim's snapshots go too.
+        assert main(["replay", "--write-changelog"]) == 0
+        report = verify(bootstrap, s.settings, rd)
+        assert not report.violations and report.counts["orphan snapshots"] == 0
         get_settings.cache_clear()
