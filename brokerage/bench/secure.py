@@ -24,7 +24,9 @@ def bench_conf(s: Settings) -> dict[str, str]:
 def bench_env(s: Settings) -> dict[str, str]:
     """The environment of a bench child that reads its own settings (the pass-through)."""
     kafka = {k: v for k, v in clientconf.as_user(s, users.BENCH).to_env().items()
-             if k.startswith("BROKERAGE_KAFKA_")}
+             if k.startswith("BROKERAGE_KAFKA_") and k != "BROKERAGE_KAFKA_CREDENTIALS_FILE"}
+    if clientconf.per_service(s):
+        kafka.update(clientconf.identity(s, users.BENCH))
     # Not the parent's own identity: no password of another user reaches the child.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("BROKERAGE_KAFKA_")}
     return {**inherited, **kafka}

@@ -143,9 +143,17 @@ def service_env(env: dict[str, str], command: str, s: Settings) -> dict[str, str
         return {k: v for k, v in env.items() if k not in _IDENTITY}
     user = users.ROLE_USERS.get(command)
     if user and per_service(s):
-        env = {**env, "BROKERAGE_KAFKA_USERNAME": user}
-        env.pop("BROKERAGE_KAFKA_PASSWORD", None)
+        return {**{k: v for k, v in env.items() if k not in _IDENTITY}, **identity(s, user)}
     return env
+
+
+def identity(s: Settings, user: str) -> dict[str, str]:
+    """The environment that signs a child in as `user` (per_service(s)): a credentials file
+    of its own, with its password only; no password in the environment."""
+    if s.kafka_credentials_file is None:
+        raise KafkaAuthConfigError("a child's own credentials need a credentials file")
+    own = users.own_credentials(s.kafka_credentials_file, user)
+    return {"BROKERAGE_KAFKA_USERNAME": user, "BROKERAGE_KAFKA_CREDENTIALS_FILE": str(own)}
 
 
 _IDENTITY = ("BROKERAGE_KAFKA_USERNAME", "BROKERAGE_KAFKA_PASSWORD",

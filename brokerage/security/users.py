@@ -28,6 +28,17 @@ def make_credentials(path: Path) -> dict[str, str]:
     return creds
 
 
+def own_credentials(path: Path, user: str) -> Path:
+    """A file beside `path` with `user`'s password only (mode 0600), for a child that signs
+    in as `user`: it never holds the file with every user's."""
+    password = read_credentials(path).get(user)
+    if password is None:
+        raise RuntimeError(f"user {user!r} is not in the credentials file {path}")
+    own = path.with_name(f"{path.stem}-{user}{path.suffix}")
+    write_private(own, json.dumps({user: password}) + "\n")
+    return own
+
+
 def read_credentials(path: Path) -> dict[str, str]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))

@@ -41,7 +41,7 @@ from brokerage.entrypoints.stack import stack
 from brokerage.entrypoints.tokens import bearer
 from brokerage.localkafka import BrokerInfo, free_port, start, stop
 from brokerage.localpg import installed
-from brokerage.security import acls, brokerconf, certs, keys
+from brokerage.security import acls, brokerconf, certs, keys, users
 from brokerage.service.verify import verify
 from tests.integration.conftest import Stack, stack_settings, trader
 from tests.integration.helpers import buy, until, wait_status, wallet
@@ -169,6 +169,9 @@ def test_a_trade_goes_through_end_to_end_over_sasl_ssl_and_https(secure_stack: S
         environ = _environ(procs[role].pid)
         assert f"BROKERAGE_KAFKA_USERNAME={role}" in environ, role
         assert not any(v.startswith("BROKERAGE_KAFKA_PASSWORD=") for v in environ)
+        (own,) = [v.split("=", 1)[1] for v in environ
+                  if v.startswith("BROKERAGE_KAFKA_CREDENTIALS_FILE=")]
+        assert list(users.read_credentials(Path(own))) == [role]  # its own password only
     # The exchange simulator, a stand-in for a remote venue, has no Kafka identity at all.
     assert not any(v.startswith(("BROKERAGE_KAFKA_USERNAME=", "BROKERAGE_KAFKA_CREDENTIALS"))
                    for v in _environ(procs["exchange-sim"].pid))

@@ -111,13 +111,22 @@ def test_registered_bootstrap_wins_over_settings() -> None:
 
 
 def test_each_child_service_signs_in_as_itself(tmp_path: Path) -> None:
+    creds = users.make_credentials(tmp_path / "c.json")
     s = Settings(kafka_security_protocol="SASL_SSL", kafka_username="admin",
                  kafka_credentials_file=tmp_path / "c.json", kafka_password=SecretStr("adm"))
-    env = {"BROKERAGE_KAFKA_USERNAME": "admin", "BROKERAGE_KAFKA_PASSWORD": "adm"}
+    env = {"BROKERAGE_KAFKA_USERNAME": "admin", "BROKERAGE_KAFKA_PASSWORD": "adm",
+           "BROKERAGE_KAFKA_CREDENTIALS_FILE": str(tmp_path / "c.json")}
     for command, user in users.ROLE_USERS.items():
         child = clientconf.service_env(env, command, s)
         assert child["BROKERAGE_KAFKA_USERNAME"] == user
-        assert "BROKERAGE_KAFKA_PASSWORD" not in child  # never the parent's password
+        # Its own password only: not the parent's, nor the file with everyone's.
+        assert "BROKERAGE_KAFKA_PASSWORD" not in child
+        own = Path(child["BROKERAGE_KAFKA_CREDENTIALS_FILE"])
+        assert users.read_credentials(own) == {user: creds[user]}
+        assert own.stat().st_mode & 0o777 == 0o600
+        signed = Settings(kafka_security_protocol="SASL_SSL", kafka_username=user,
+                          kafka_credentials_file=own)
+        assert clientconf.credentials(signed) == (user, creds[user])
     # The exchange simulator (no Kafka client) gets no Kafka identity at all.
     sim = clientconf.service_env({**env, "BROKERAGE_KAFKA_CREDENTIALS_FILE": "c.json",
                                   "BROKERAGE_KAFKA_SSL_CAFILE": "ca.pem"}, "exchange-sim", s)
