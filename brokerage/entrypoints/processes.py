@@ -74,9 +74,12 @@ class Processes:
         began, offset = self._began[role]
         text = f" after {time.monotonic() - began:.1f} s"
         if self.log_dir:
-            with open(os.path.join(self.log_dir, f"{role}.log"), "rb") as f:
-                f.seek(offset)
-                tail = f.read()[-2_000:].decode("utf-8", "replace").strip()
+            try:
+                with open(os.path.join(self.log_dir, f"{role}.log"), "rb") as f:
+                    f.seek(offset)
+                    tail = f.read()[-2_000:].decode("utf-8", "replace").strip()
+            except OSError as exc:  # the exit is the news; its log is a bonus
+                return f"{text}; its log: {exc}"
             text += f"; its log since it started: {tail!r}" if tail else "; it wrote nothing"
         return text
 
