@@ -52,6 +52,16 @@ class GroupCommits:
         if epoch == self._epoch:
             self._known.update({tp.partition: max(tp.offset, 0) for tp in got})
 
+    async def now(self, partition: int) -> int | str:
+        """The broker's commit of a partition as of now, or why it could not say: for the
+        log of a hole, beside the one read at assignment (`get`)."""
+        try:
+            got = await asyncio.get_running_loop().run_in_executor(
+                None, partial(self._read, [TopicPartition(self._topic, partition)]))
+        except KafkaException as exc:
+            return f"unknown ({exc})"
+        return max(got[0].offset, 0)
+
     def _read(self, partitions: list[TopicPartition]) -> list[TopicPartition]:
         got: list[TopicPartition] = self._probe.committed(partitions, timeout=self._timeout)
         failed = [tp for tp in got if tp.error]

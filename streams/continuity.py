@@ -115,15 +115,16 @@ def rewind_to(missing: int, mark: int | None) -> int:
 
 
 async def rewind_and_exit(app: faust.App, table: TableT[bytes, bytes], topic: str,
-                          partition: int, missing: int, got: int) -> NoReturn:
+                          partition: int, missing: int, got: int, detail: str = ""
+                          ) -> NoReturn:
     """Never apply or acknowledge past a hole: commit the hole's offset and exit, so the next
     owner (this worker, restarted) reads the range. Not past our record either: the next
     owner resumes at the earlier of the two (`resume_at`), and a commit past the record
     would be a hole to it too (chaos: restarts came in pairs so)."""
     metrics.INPUT_GAPS.inc()
     back = rewind_to(missing, recorded(table, partition))
-    log.error("input gap: %s[%d] jumped from %d to %d; re-reading from %d", topic, partition,
-              missing, got, back)
+    log.error("input gap: %s[%d] jumped from %d to %d; re-reading from %d (record %s%s)", topic,
+              partition, missing, got, back, recorded(table, partition), detail)
     try:  # faust's own commit path only moves forward
         await app.consumer._commit({TP(topic, partition): back})  # type: ignore[attr-defined]
     except Exception:  # the restart reads from the last commit, at or before the hole

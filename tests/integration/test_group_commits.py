@@ -1,7 +1,8 @@
 """Scenario: a worker is assigned input partitions, one with a group commit and one without,
 and reads where each must resume before applying its first event. We expect the broker's
 commits (0 where there is none), each read once per assignment, and a read begun before a
-rebalance not to fill the new assignment's map."""
+rebalance not to fill the new assignment's map; the commit as of now, for a hole's log, is
+read afresh."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def test_commits_come_from_the_broker_once_per_assignment(
         await commits.load([1, 2])
         assert commits.get(1) == 34  # read once: the assignment's start stays
         assert commits.get(2) == 0
+        assert await commits.now(1) == 50  # ... while a hole's log reads the broker's now
         commits.forget()  # a new assignment reads again
         assert commits.get(1) is None
         await commits.load([1])
