@@ -31,12 +31,15 @@ def run_verify(args: argparse.Namespace, s: Settings) -> int:
     console.print(table)
     for violation in report.violations[: args.limit]:
         console.print(f"[red]violation[/red] {violation}")
-    if args.sweep_orphans and report.orphans:
+    if args.sweep_orphans and report.counts["orphan snapshots"]:
         if report.violations:  # a damaged table is left as it is for a post-mortem
             console.print("orphan snapshots not swept: the table has violations")
         else:
             sweep(resolve(s), changelog_topic(s), report.orphans)
-            console.print(f"swept {len(report.orphans)} orphan snapshot(s)")
+            left = report.counts["orphan snapshots"] - len(report.orphans)
+            console.print(f"swept {len(report.orphans)} orphan snapshot(s)" + (
+                f"; {left} of traders with no head yet, swept once they have one"
+                if left else ""))
     return 1 if report.violations else 0
 
 

@@ -21,7 +21,7 @@ from .replay import diff, latest, rebuild
 class Report:
     counts: dict[str, int] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
-    orphans: dict[bytes, int] = field(default_factory=dict)  # snapshot key -> partition
+    orphans: dict[bytes, int] = field(default_factory=dict)  # sweepable: key -> partition
 
 
 def changelog_topic(settings: Settings) -> str:
@@ -35,8 +35,8 @@ def verify(bootstrap: str, settings: Settings, refdata: RefData) -> Report:
     states = states_of(live)
     rep.counts["traders"] = len(states)
     rep.counts["trades"] = sum(len(s.trades) for s in states.values())
-    rep.orphans = {k: where[k] for k in orphans(live)}  # disk only: not a violation
-    rep.counts["orphan snapshots"] = len(rep.orphans)
+    rep.counts["orphan snapshots"] = len(orphans(live))  # disk only: not a violation
+    rep.orphans = {k: where[k] for k in orphans(live, sweepable=True)}
 
     # Every request has a response, and repeated responses agree.
     answers: dict[tuple[str, str], set[tuple[object, ...]]] = defaultdict(set)

@@ -85,7 +85,10 @@ def test_verifier_and_replay_pass_then_catch_a_planted_double_block(
 
         # A snapshot no head names (as two lost deletions leave one): counted, not a
         # violation, and swept on request.
-        stray = state_log.snapshot_key(victim.encode(), 999)
+        head = state_log.head_of(found.raw)
+        assert head is not None
+        seq = min(set(range(head.seq + 1)) - {head.snapshot_seq, *head.garbage})
+        stray = state_log.snapshot_key(victim.encode(), seq)  # numbered below the head
         plant(stray, state_to_bytes(found.state))
         report = verify(bootstrap, s.settings, rd)
         assert report.orphans == {stray: partition} and not report.violations

@@ -1,6 +1,7 @@
 """Orphan snapshots: records no head builds on nor keeps as garbage. A table written as the
 worker writes finds none; lost deletions and whole states rewritten over heads leave some,
-and sweeping them changes no trader's state."""
+and sweeping them changes no trader's state. Only those numbered at or below their
+trader's head are sweepable: the worker may yet write any number above it."""
 
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ def test_lost_deletions_leave_orphans_whose_sweep_keeps_every_state() -> None:
     named = {state_log.snapshot_key(KEY, s) for s in (head.snapshot_seq, *head.garbage)}
     found = orphans(table)
     assert set(found) == snapshots(table) - named and len(found) >= 3
+    assert orphans(table, sweepable=True) == found  # all below the head's number
+    # A snapshot written above the head (its head lost in a crash) is an orphan, but the
+    # worker's next snapshot takes that number: never swept.
+    above = state_log.snapshot_key(KEY, head.seq + 1)
+    table[above] = table[found[0]]
+    assert above in orphans(table) and above not in orphans(table, sweepable=True)
+    del table[above]
     before = state_log.load(KEY, table.get)
     for k in found:
         del table[k]
@@ -45,3 +53,5 @@ def test_a_whole_state_or_no_trader_names_no_snapshot() -> None:
     table[b"gone" + state_log.SNAPSHOT + b"4"] = table[next(iter(kept))]
     table[b"odd" + state_log.SNAPSHOT + b"x"] = b"?"
     assert set(orphans(table)) == kept | {b"gone\x00s4", b"odd\x00sx"}
+    # With no head, the trader's next snapshots are numbered from 1 again: left alone.
+    assert orphans(table, sweepable=True) == []
