@@ -37,6 +37,7 @@ class BenchConfig:
     out: Path = Path("bench-results")
     smoke: bool = False
     secure: bool = False  # our own broker as `kafka start --secure` (SASL_SSL, users, ACLs)
+    profile: bool = False  # py-spy on our stack's processes through each measured phase
 
     @classmethod
     def smoke_run(cls, out: Path) -> BenchConfig:

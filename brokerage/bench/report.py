@@ -92,7 +92,26 @@ def markdown(doc: dict[str, Any]) -> str:
         out += ["", by_hop]
     if "scaling" in doc:
         out += ["", scaling_md(doc["scaling"])]
+    if doc["ours"].get("profiles"):
+        out += ["", profiles_md(doc["ours"]["profiles"])]
     return "\n".join(out) + "\n"
+
+
+def profiles_md(profiles: dict[str, dict[str, Any]], top: int = 8) -> str:
+    """Per phase and process, the functions with the most samples in them (inclusive) and
+    on top of the stack (self), in % of the process's samples (py-spy, --profile)."""
+    lines = ["Where the time went (py-spy, `--profile`; % of each process's samples):"]
+    for phase, roles in profiles.items():
+        lines += ["", f"**{phase}**", "", "| process | samples | self | inclusive |",
+                  "|---|---|---|---|"]
+        for role, p in roles.items():
+            if "error" in p:
+                lines.append(f"| {role} | - | py-spy: {p['error']} | |")
+                continue
+            own = "; ".join(f"{v} {k}" for v, k in p["self"][:top])
+            inner = "; ".join(f"{v} {k}" for v, k in p["inclusive"][:top])
+            lines.append(f"| {role} | {p['samples']:,} | {own} | {inner} |")
+    return "\n".join(lines)
 
 
 CPU_ROLES = ("worker", "kafka", "connector", "exchange-sim", "sequencer")

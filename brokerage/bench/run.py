@@ -29,6 +29,7 @@ from .mix import build, kinds
 from .output import folder_for
 from .pgrun import run_postgres
 from .pipeline import Progress
+from .profile import Profiler
 from .results import document
 from .runs import plan, run_ceiling, run_ours
 from .samplers import Sampler
@@ -85,7 +86,9 @@ def bench(base: Settings, cfg: BenchConfig, progress: Progress,
                 ceiling = ({"skipped": "--skip-ceiling"} if cfg.skip_ceiling else run_ceiling(
                     settings, cfg, work, root, sampler, progress))
                 clock.lap("raw ceiling")
-                ours = run_ours(settings, cfg, work, root, sampler, progress)
+                profiler = Profiler(root / "profiles") if cfg.profile else None
+                ours = run_ours(settings, cfg, work, root, sampler, progress,
+                                profiler=profiler)
                 clock.lap("ours")
                 scaling = (run_scaling(settings, cfg, rd, root, sampler, progress,
                                        state_traders or [10_000, 100_000])
@@ -103,6 +106,8 @@ def bench(base: Settings, cfg: BenchConfig, progress: Progress,
             logs.mkdir(parents=True, exist_ok=True)
             for log in root.glob("*.log"):
                 shutil.copy(log, logs / log.name)
+            if (root / "profiles").is_dir():  # py-spy's raw stacks (--profile)
+                shutil.copytree(root / "profiles", logs.parent / "profiles")
             shutil.rmtree(root, ignore_errors=True)
         else:
             print(f"bench failed; logs kept in {root}", flush=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from . import analyse, hops
 from .config import BenchConfig
 from .mix import Workload, slices
 from .pipeline import Phase, Pipeline, Progress
+from .profile import Profiler
 from .samplers import Sampler
 from .secure import bench_conf
 from .stackrun import bench_settings, ceiling_topics, our_stack, passthroughs
@@ -40,7 +42,8 @@ def plan(cfg: BenchConfig, n: int, open_loop: bool = True
 
 def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampler: Sampler,
              progress: Progress, workers: int | None = None, partitions: int | None = None,
-             open_loop: bool = True, probe: Probe | None = None) -> dict[str, Any]:
+             open_loop: bool = True, probe: Probe | None = None,
+             profiler: Profiler | None = None) -> dict[str, Any]:
     """Warm-up (the deposits), the open-loop rates, the closed loop, each from a quiet system,
     then settlement. `probe(settings, processes)` is read before the load and once all of it
     settled."""
@@ -61,8 +64,10 @@ def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampl
             # Each phase starts from a quiet system: the fills a phase causes would otherwise
             # queue ahead of the next phase's requests in the same ordered input log.
             _settle(pipe, sampler, cfg.drain_timeout, tick)
-            runs.append(pipe.phase(name, d + a, d + b, rate, cfg.window, tick,
-                                   cfg.drain_timeout))
+            with (profiler.phase(name, {r: p.pid for r, p in procs.procs.items()})
+                  if profiler else nullcontext()):
+                runs.append(pipe.phase(name, d + a, d + b, rate, cfg.window, tick,
+                                       cfg.drain_timeout))
         _settle(pipe, sampler, cfg.settle_timeout, tick)
         after = probe(s, procs) if probe else {}
         end = time.monotonic()
@@ -75,7 +80,8 @@ def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampl
             "series": analyse.sampled_series(sampler.between(t0, end), t0),
             "workers": workers or cfg.workers, "partitions": s.partitions,
             "probe": {"before": before, "after": after},
-            "restarts": list(procs.restarts)}
+            "restarts": list(procs.restarts),
+            **({"profiles": profiler.results} if profiler else {})}
 
 
 def _stamps(s: Settings) -> hops.Stamps:

@@ -35,7 +35,7 @@ def main(args: argparse.Namespace, s: Settings) -> int:
         drain_timeout=args.drain_timeout, out=args.out)
     if args.smoke:
         cfg.skip_postgres = args.skip_postgres
-    cfg.secure = args.secure
+    cfg.secure, cfg.profile = args.secure, args.profile
     console = Console(width=160)
     with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
@@ -107,5 +107,8 @@ def add_parser(sub: Any) -> None:
                    "(secure when BROKERAGE_KAFKA_* settings say so: see README, Security)")
     b.add_argument("--secure", action="store_true",
                    help="our own broker with SASL_SSL, a user per service and ACLs")
+    b.add_argument("--profile", action="store_true",
+                   help="py-spy on the stack's processes through each measured phase: the "
+                        "top functions in result.md, the raw stacks in profiles/")
     b.add_argument("--out", type=Path, default=Path("bench-results"))
     b.set_defaults(fn=main)
