@@ -18,7 +18,7 @@ from brokerage.service.frames import unpack
 from brokerage.service.messages import Out, Send
 
 from . import continuity as continuity_mod
-from . import faust_fixes, handover, metrics, observe, shutdown
+from . import faust_fixes, handover, metrics, observe, positions, shutdown
 from .app import at, create_app, raw_topic, trader_table
 from .commits import GroupCommits
 from .continuity import InputContinuity, Marks
@@ -84,6 +84,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
 
     faust_fixes.flush_also(app, outputs_delivered, before=before_commit)
     faust_fixes.before_wait_empty(app, states.all)  # held inputs are waited for too
+    positions.position_before_delivery(app, settings.topic_inputs)
 
     async def apply_all(events: Sequence[EventT]) -> bool:
         """Apply a batch of input frames; False if a rebalance at a yield cut it short."""
