@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     service_name: str = ""  # empty: the command (worker, api, connector, ...)
     # CPU priority (an os.nice increment) a service takes at start. On one host the local
     # stack runs the exchange simulator, connector and sequencer at stack_helper_nice, so
-    # the worker (the bottleneck) gets a core first (README: Performance, fifth round).
+    # the worker (the bottleneck) gets a core first (docs/performance-history.md, fifth round).
     nice: int = Field(default=0, ge=0, le=19)
     stack_helper_nice: int = Field(default=10, ge=0, le=19)
     otlp_endpoint: str = ""  # e.g. http://collector:4318: export spans (the `otel` extra)
