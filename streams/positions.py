@@ -7,8 +7,9 @@ input gap's log line):
   assignment, and it drops any later record below the last offset it delivered. After the
   seek, a partition's first records came again and were dropped: "jumped from 0 to 1".
 - aiokafka's `seek_to_committed` seeks only partitions whose commit is above 0. A partition
-  the group never committed kept the position those early deliveries left (12, 15, 19),
-  which was a hole, or nothing was delivered for 30 s, which was a stall.
+  the group never committed kept whatever position the assignment's first fetches left
+  (12, 15, 19: records faust handed over while it paused the partitions, then dropped as
+  inactive). That was a hole, or, at the log's end, a stall: nothing delivered for 30 s.
 Each case cost a worker restart (`continuity`, `stalls`): ~10-30 s without inputs.
 So the input partitions are resumed only once the seek is done, and those without a commit
 are sought to 0. The input log is kept whole, and the rules de-duplicate what comes again.
