@@ -1,6 +1,8 @@
 """Inputs that faust never hands over: a partition with inputs waiting past where it must
 resume, and nothing delivered for three looks, is re-read like a hole (chaos: faust never
-delivered one partition's inputs at all)."""
+delivered one partition's inputs at all). The one cause found, a never-committed partition
+whose position the assignment's first fetches had moved to the log's end, is prevented
+in `positions`; this stays as the net for any other."""
 
 from __future__ import annotations
 
