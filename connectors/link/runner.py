@@ -78,16 +78,26 @@ def reconcile_each_start(client: ExchangeClient, settings: Settings, stop: threa
 
     The watch only sees changes after the stream's first page, so a venue that restarted
     between this reconciliation's start and that page would go unnoticed: the venue's
-    incarnation read before reconciling is compared with the one the stream then sees."""
+    incarnation read before reconciling is compared with the one the stream then sees.
+    An incarnation already reconciled is not reconciled again: the start's run may read a
+    new one before the stream's watch does, which then reports it as a change."""
+    done: str | None = None  # the incarnation last reconciled
+    seen: str | None = None  # the stream's incarnation that last sent us round again
     while not stop.is_set():
         basis = _incarnation(client, stop)
-        _reconcile_when_up(client, settings, stop)
+        if basis is None or basis != done:
+            if _reconcile_when_up(client, settings, stop):
+                done = basis
+        else:
+            log.info("exchange incarnation %s is already reconciled", basis)
         while not again.wait(1):
             if stop.is_set():
                 return
-            if watch is not None and watch.incarnation not in (None, basis):
-                log.warning("exchange restarted while reconciling (incarnation %s -> %s): "
-                            "reconciling again", basis, watch.incarnation)
+            now = watch.incarnation if watch is not None else None
+            if now not in (None, basis, seen):
+                log.warning("the stream sees exchange incarnation %s, reconciliation read %s: "
+                            "checking again", now, basis)
+                seen = now
                 break
         again.clear()
 
@@ -105,7 +115,8 @@ def _incarnation(client: ExchangeClient, stop: threading.Event) -> str | None:
 
 
 def _reconcile_when_up(client: ExchangeClient, settings: Settings,
-                       stop: threading.Event) -> None:
+                       stop: threading.Event) -> bool:
+    """Reconcile once the venue answers: whether it ran to the end."""
     def resubmit(order: dict[str, Any]) -> None:
         method, path, body = request_for(order_from_record(order))
         client.call(method, path, json=body)
@@ -114,13 +125,14 @@ def _reconcile_when_up(client: ExchangeClient, settings: Settings,
         try:
             diffs = reconcile(client, settings.worker_url_list(), resubmit)
             log.info("reconciliation done: %d difference(s)", len(diffs))
-            return
+            return True
         except (ExchangeUnavailable, OSError, httpx.HTTPError) as exc:
             log.warning("reconciliation waits: %s", exc)
         except Exception:  # never take the connector down for a report
             log.exception("reconciliation failed")
-            return
+            return False
         stop.wait(2)
+    return False
 
 
 def _stop_on_signals() -> threading.Event:

@@ -1,6 +1,7 @@
 """The execution stream against a scripted venue that restarts and loses state: the connector
 keeps its cursor (never republishing a seq), counts the regression once, alerts, and asks for
-a new reconciliation on each new incarnation; the reconcile thread runs again when asked."""
+a new reconciliation on each new incarnation; the reconcile thread runs again when asked, for
+an incarnation it has not reconciled yet."""
 
 from __future__ import annotations
 
@@ -96,8 +97,8 @@ def test_the_first_incarnation_and_an_unchanged_one_ask_for_nothing() -> None:
     assert asked == [1]
 
 
-def test_reconciliation_runs_again_each_time_it_is_asked(monkeypatch: pytest.MonkeyPatch
-                                                         ) -> None:
+def test_reconciliation_runs_again_for_each_new_incarnation(monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
     runs: list[int] = []
     first, second = threading.Event(), threading.Event()
 
@@ -108,11 +109,12 @@ def test_reconciliation_runs_again_each_time_it_is_asked(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(runner, "reconcile", fake)
 
-    stop, again = threading.Event(), threading.Event()
+    stop, again, venue = threading.Event(), threading.Event(), Healthz("a")
     t = threading.Thread(target=runner.reconcile_each_start,
-                         args=(Healthz("a"), NoWorkers(), stop, again))
+                         args=(venue, NoWorkers(), stop, again))
     t.start()
     assert first.wait(10)
+    venue.incarnation = "b"  # the venue restarted
     again.set()
     assert second.wait(10)
     stop.set()
@@ -120,14 +122,36 @@ def test_reconciliation_runs_again_each_time_it_is_asked(monkeypatch: pytest.Mon
     assert not t.is_alive() and len(runs) == 2 and not again.is_set()
 
 
+def test_an_incarnation_already_reconciled_is_not_reconciled_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asked again while the venue still has the incarnation reconciled (the start's run read
+    it before the stream's watch reported it as a change): nothing to do."""
+    runs: list[int] = []
+    monkeypatch.setattr(runner, "reconcile", lambda *a: runs.append(1) or [])
+    stop, again, venue = threading.Event(), threading.Event(), Healthz("a")
+    t = threading.Thread(target=runner.reconcile_each_start,
+                         args=(venue, NoWorkers(), stop, again))
+    t.start()
+    try:
+        assert _until(lambda: len(runs) == 1)
+        again.set()
+        assert _until(lambda: venue.asked == 2 and not again.is_set())
+        time.sleep(0.2)
+        assert len(runs) == 1
+    finally:
+        stop.set()
+        t.join(10)
+
+
 class Healthz:
     """A venue's /healthz naming its incarnation."""
 
     def __init__(self, incarnation: str) -> None:
-        self.incarnation = incarnation
+        self.incarnation, self.asked = incarnation, 0
 
     def call(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
         assert (method, path) == ("GET", "/healthz")
+        self.asked += 1
         return {"status": "ok", "incarnation": self.incarnation}
 
 
@@ -139,17 +163,43 @@ def test_a_restart_before_the_streams_first_page_is_reconciled(
     runs: list[int] = []
     monkeypatch.setattr(runner, "reconcile", lambda *a: runs.append(1) or [])
 
-    stop, again, asked = threading.Event(), threading.Event(), []
+    stop, again, asked, venue = threading.Event(), threading.Event(), [], Healthz("a")
     watch = VenueWatch(lambda: asked.append(1))
     t = threading.Thread(target=runner.reconcile_each_start,
-                         args=(Healthz("a"), NoWorkers(), stop, again, watch))
+                         args=(venue, NoWorkers(), stop, again, watch))
     t.start()
     try:
         assert _until(lambda: len(runs) == 1)
+        venue.incarnation = streamed
         watch.check({"reports": [], "last_seq": 0, "incarnation": streamed}, 0)
         assert asked == []  # the first page is no change to the watch itself
         _until(lambda: len(runs) == runs_expected, seconds=2.5)
         assert len(runs) == runs_expected
+    finally:
+        stop.set()
+        t.join(10)
+
+
+def test_a_stream_behind_the_reconciliation_adds_no_run(monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """Scenario: the venue restarted (a -> b) before the start's reconciliation read it, while
+    the stream's first page still came from "a". We expect one reconciliation, of "b": the
+    stream's "a" is looked at once, and its later change to "b" finds "b" reconciled."""
+    runs: list[int] = []
+    monkeypatch.setattr(runner, "reconcile", lambda *a: runs.append(1) or [])
+    stop, again, venue = threading.Event(), threading.Event(), Healthz("b")
+    watch = VenueWatch(again.set)
+    watch.check({"reports": [], "last_seq": 0, "incarnation": "a"}, 0)
+    t = threading.Thread(target=runner.reconcile_each_start,
+                         args=(venue, NoWorkers(), stop, again, watch))
+    t.start()
+    try:
+        assert _until(lambda: len(runs) == 1)
+        assert _until(lambda: venue.asked == 2)  # the stream's "a" made it look once more
+        watch.check({"reports": [], "last_seq": 0, "incarnation": "b"}, 0)  # sets `again`
+        assert _until(lambda: venue.asked == 3 and not again.is_set())
+        time.sleep(1.5)  # a spin on the stale "a" would ask again within a second
+        assert len(runs) == 1 and venue.asked == 3
     finally:
         stop.set()
         t.join(10)
