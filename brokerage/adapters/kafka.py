@@ -57,7 +57,8 @@ def membership(settings: Settings) -> dict[str, Any]:
 
 
 def admin_client(bootstrap: str) -> AdminClient:
-    return AdminClient(client_conf(bootstrap))
+    conf: dict[str, Any] = {**client_conf(bootstrap), "logger": RDKAFKA_LOG}
+    return AdminClient(conf)
 
 
 def topic_names(settings: Settings) -> list[str]:

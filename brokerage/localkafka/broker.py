@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka.admin import AdminClient
 
@@ -138,7 +140,8 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int, timeout: float) -> Non
         # Probe the socket first so librdkafka doesn't log connection refusals.
         if port_open("127.0.0.1", port):
             try:
-                conf = clientconf.client_conf(f"127.0.0.1:{port}")
+                conf: dict[str, Any] = {**clientconf.client_conf(f"127.0.0.1:{port}"),
+                                        "logger": logging.getLogger("librdkafka")}
                 AdminClient(conf).list_topics(timeout=5)
                 return
             except Exception:  # KafkaException until the broker has registered

@@ -3,12 +3,15 @@
 We expect keyed messages to round-trip through a fresh topic; confluent-kafka's producer with
 partitioner murmur2_random to place every key on the partition aiokafka's DefaultPartitioner
 (what Faust uses) computes, so both client stacks agree on key ownership; and a second `start`
-on a running broker's data dir to refuse with AlreadyRunningError instead of launching another.
+on a running broker's data dir to refuse with AlreadyRunningError instead of launching another;
+and our admin client to print nothing raw on stderr.
 """
 
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -105,3 +108,16 @@ def test_second_start_on_running_data_dir_is_refused(local_broker: BrokerInfo | 
             cache_dir=settings.kafka_cache_dir,
             heap=settings.kafka_heap,
         )
+
+
+def test_topic_creation_prints_no_raw_librdkafka_lines(
+    kafka_bootstrap: str, unique_name: Callable[[str], str]
+) -> None:
+    """Our admin client routes librdkafka's own lines through logging: a raw "%6|...|BGQUEUE|"
+    line on stderr after every `up`, `bench` or `chaos` start was noise outside the JSON logs."""
+    code = ("import sys; from brokerage.adapters.kafka import create_topics; "
+            "create_topics(sys.argv[1], [sys.argv[2]], 1)")
+    done = subprocess.run([sys.executable, "-c", code, kafka_bootstrap, unique_name("quiet")],
+                          capture_output=True, timeout=60, check=True)
+    raw = [line for line in done.stderr.decode().splitlines() if line.startswith("%")]
+    assert raw == []
