@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from confluent_kafka.admin import AdminClient
-
+from brokerage.adapters.kafka import admin_client
 from brokerage.localkafka import props
 from brokerage.localkafka.fetch import check_java, ensure_kafka_jars
 from brokerage.localkafka.procs import free_port, is_kafka, kill_group, port_free, port_open, tail
@@ -140,9 +137,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int, timeout: float) -> Non
         # Probe the socket first so librdkafka doesn't log connection refusals.
         if port_open("127.0.0.1", port):
             try:
-                conf: dict[str, Any] = {**clientconf.client_conf(f"127.0.0.1:{port}"),
-                                        "logger": logging.getLogger("librdkafka")}
-                AdminClient(conf).list_topics(timeout=5)
+                admin_client(f"127.0.0.1:{port}").list_topics(timeout=5)
                 return
             except Exception:  # KafkaException until the broker has registered
                 pass
