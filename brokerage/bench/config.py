@@ -27,6 +27,7 @@ class BenchConfig:
     linger_ms: int = 1  # the load generator's producer
     exchange_fsync: bool = False  # the venue is a stand-in for a remote exchange
     skip_ceiling: bool = False
+    skip_floor: bool = False
     skip_postgres: bool = False
     pg_connections: list[int] = field(default_factory=lambda: [2, 4, 8])
     pg_batch: int = 20  # requests per pipelined transaction in the batched variant

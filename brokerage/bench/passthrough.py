@@ -34,7 +34,7 @@ def run(bootstrap: str, src: str, dst: str, group: str, stop: threading.Event) -
             for m in [first, *cons.consume(1000, 0)]:
                 err = m.error()
                 if err:
-                    if err.fatal() or err.code() in _REFUSED:
+                    if refused_error(err):
                         raise KafkaException(err)
                     continue
                 while True:
@@ -50,6 +50,10 @@ def run(bootstrap: str, src: str, dst: str, group: str, stop: threading.Event) -
     finally:
         prod.flush(10)
         cons.close()
+
+
+def refused_error(err: KafkaError) -> bool:
+    return bool(err.fatal()) or err.code() in _REFUSED
 
 
 def main(argv: list[str]) -> int:

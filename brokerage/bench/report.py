@@ -57,6 +57,7 @@ def table(doc: dict[str, Any]) -> str:
     lines = [HEAD, "|" + "---|" * 12]
     lines += phase_rows("ours", doc["ours"].get("phases", []), "worker")
     lines += phase_rows("raw ceiling", doc["ceiling"].get("phases", []), "passthrough", False)
+    lines += phase_rows("topology floor", doc.get("floor", {}).get("phases", []), "floor-worker")
     lines += pg_rows(doc["postgres"])
     return "\n".join(lines)
 
@@ -79,6 +80,7 @@ def markdown(doc: dict[str, Any]) -> str:
            f"(PostgreSQL best variant, synchronous_commit "
            f"{'on' if pg.get('synchronous_commit') else 'off'}"
            f"{'; skipped: ' + pg['skipped'] if 'skipped' in pg else ''}).", "",
+           *_floor_line(s),
            "| target | measured | met |", "|---|---|---|"]
     for t in doc["targets"]:
         met = {True: "yes", False: "no", None: "not measured"}[t["met"]]
@@ -95,6 +97,14 @@ def markdown(doc: dict[str, Any]) -> str:
     if doc["ours"].get("profiles"):
         out += ["", profiles_md(doc["ours"]["profiles"])]
     return "\n".join(out) + "\n"
+
+
+def _floor_line(s: dict[str, Any]) -> list[str]:
+    if s.get("floor_per_s") is None:
+        return []
+    return [f"Topology floor (our topics and messages, no logic): "
+            f"{_n(s['floor_per_s'])} validated/s, {_n(s.get('floor_settled_per_s'))} "
+            f"settled/s; ours / floor = {_n(s['ratio_vs_floor'], 2)}.", ""]
 
 
 def profiles_md(profiles: dict[str, dict[str, Any]], top: int = 8) -> str:

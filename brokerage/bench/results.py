@@ -66,14 +66,20 @@ def targets(s: dict[str, Any]) -> list[dict[str, Any]]:
 
 def document(started_at: str, machine: dict[str, Any], config: dict[str, Any],
              mix: dict[str, int], ours: dict[str, Any], ceiling: dict[str, Any],
-             postgres: dict[str, Any], scaling: dict[str, Any] | None = None
-             ) -> dict[str, Any]:
+             postgres: dict[str, Any], scaling: dict[str, Any] | None = None,
+             floor: dict[str, Any] | None = None) -> dict[str, Any]:
     s = summary(ours, ceiling, postgres)
+    top = _closed(floor)
+    s["floor_per_s"] = top["validated_per_s"] if top else None
+    s["floor_settled_per_s"] = top["settled_per_s"] if top else None
+    s["ratio_vs_floor"] = _ratio(s["validated_per_s"], s["floor_per_s"])
     doc = {"schema_version": SCHEMA_VERSION, "started_at": started_at, "machine": machine,
            "config": config, "mix": mix, "ours": ours, "ceiling": ceiling,
            "postgres": postgres, "summary": s, "targets": targets(s)}
     if scaling is not None:
         doc["scaling"] = scaling
+    if floor is not None:
+        doc["floor"] = floor
     return doc
 
 

@@ -25,7 +25,8 @@ from brokerage.localkafka import broker, free_port
 from brokerage.security import brokerconf, clientconf
 
 from .config import BenchConfig
-from .mix import build, kinds
+from .floor_run import run_floor, shape_of
+from .mix import Workload, build, kinds
 from .output import folder_for
 from .pgrun import run_postgres
 from .pipeline import Progress
@@ -90,6 +91,8 @@ def bench(base: Settings, cfg: BenchConfig, progress: Progress,
                 ours = run_ours(settings, cfg, work, root, sampler, progress,
                                 profiler=profiler)
                 clock.lap("ours")
+                floor = _floor(settings, cfg, work, rd, ours, root, sampler, progress)
+                clock.lap("topology floor")
                 scaling = (run_scaling(settings, cfg, rd, root, sampler, progress,
                                        state_traders or [10_000, 100_000])
                            if cfg.scaling else None)
@@ -113,7 +116,17 @@ def bench(base: Settings, cfg: BenchConfig, progress: Progress,
             print(f"bench failed; logs kept in {root}", flush=True)
     machine["step_seconds"] = clock.laps
     return document(started, machine, cfg.as_dict(), kinds(work.mix), ours, ceiling,
-                    postgres, scaling)
+                    postgres, scaling, floor)
+
+
+def _floor(s: Settings, cfg: BenchConfig, work: Workload, rd: refdata_mod.RefData,
+           ours: dict[str, Any], root: Path, sampler: Sampler, progress: Progress
+           ) -> dict[str, Any]:
+    if cfg.skip_floor or cfg.secure:  # its stand-ins have no users or ACLs of their own
+        return {"skipped": "--skip-floor" if cfg.skip_floor else "--secure"}
+    shape = shape_of(work, rd, ours.get("messages"))
+    return run_floor(s, cfg, work, shape, root, sampler, progress,
+                     plan(cfg, len(work.mix))[-1][2])
 
 
 # The settings that move the figures (README: Performance), recorded with each result.

@@ -21,6 +21,7 @@ from .profile import Profiler
 from .samplers import Sampler
 from .secure import bench_conf
 from .stackrun import bench_settings, ceiling_topics, our_stack, passthroughs
+from .watermarks import message_counts
 
 Probe = Callable[[Settings, Processes], dict[str, Any]]
 
@@ -76,7 +77,7 @@ def run_ours(base: Settings, cfg: BenchConfig, work: Workload, root: Path, sampl
     stamps = _stamps(s)
     t0 = runs[0].times[0] if runs[0].times else 0.0
     return {"phases": analyse.phases(reqs, runs, seen, sampler.samples, t0, stamps),
-            "outcomes": seen.outcomes, "t0": t0,
+            "outcomes": seen.outcomes, "messages": message_counts(s), "t0": t0,
             "series": analyse.sampled_series(sampler.between(t0, end), t0),
             "workers": workers or cfg.workers, "partitions": s.partitions,
             "probe": {"before": before, "after": after},

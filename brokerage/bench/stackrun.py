@@ -92,6 +92,7 @@ def passthroughs(s: Settings, src: str, dst: str, group: str, n: int, log_dir: P
             log.close()  # the child has its own descriptor
             sampler.watch(f"passthrough-{i}", children[-1].pid)
         sampler.watch_group("passthrough", group, [src])
+        wait_for_group(s, group, n)
 
         def alive() -> None:
             for i, c in enumerate(children):
@@ -126,3 +127,19 @@ def drop_run_topics(bootstrap: str) -> list[str]:
         except KafkaException as exc:  # left behind, said so: the result stands
             print(f"could not delete bench topic {name}: {exc}", flush=True)
     return names
+
+
+def wait_for_group(s: Settings, group: str, members: int, timeout: float = 60.0) -> None:
+    """Until `group` has `members` members, each with partitions: a phase that began
+    earlier ran on whichever member joined first (its rebalance comes seconds later)."""
+    admin, deadline = admin_client(s.kafka_bootstrap_servers), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = admin.describe_consumer_groups([group])[group].result(timeout=10).members
+        except KafkaException:  # not there yet
+            found = []
+        if len(found) == members and all(m.assignment.topic_partitions for m in found):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"consumer group {group} did not reach {members} assigned member(s) "
+                       f"within {timeout:.0f} s")

@@ -29,12 +29,13 @@ def main(args: argparse.Namespace, s: Settings) -> int:
         window=args.window, warmup_seconds=args.warmup, warmup_rate=args.warmup_rate,
         traders=args.traders, workers=args.workers,
         partitions=args.partitions, seed=args.seed, exchange_fsync=args.exchange_fsync,
-        skip_ceiling=args.skip_ceiling, skip_postgres=args.skip_postgres,
+        skip_ceiling=args.skip_ceiling, skip_floor=args.skip_floor,
+        skip_postgres=args.skip_postgres,
         pg_connections=args.pg_connections, pg_batch=args.pg_batch,
         pg_sync_commit=args.pg_sync_commit, scaling=args.scaling,
         drain_timeout=args.drain_timeout, out=args.out)
     if args.smoke:
-        cfg.skip_postgres = args.skip_postgres
+        cfg.skip_postgres, cfg.skip_floor = args.skip_postgres, args.skip_floor
     cfg.secure, cfg.profile = args.secure, args.profile
     console = Console(width=160)
     with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
@@ -93,6 +94,8 @@ def add_parser(sub: Any) -> None:
                    help="let the exchange simulator fsync its journal (off: it stands in for "
                         "a remote venue)")
     b.add_argument("--skip-ceiling", action="store_true")
+    b.add_argument("--skip-floor", action="store_true",
+                   help="skip the topology floor: our messages with no logic (README)")
     b.add_argument("--skip-postgres", action="store_true")
     b.add_argument("--pg-connections", type=_numbers(int), default=[2, 4, 8])
     b.add_argument("--pg-batch", type=int, default=20,

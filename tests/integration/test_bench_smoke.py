@@ -1,12 +1,13 @@
-"""Scenario: `brokerage bench --smoke` runs for a few seconds against the session broker: a
-raw pass-through ceiling, our stack (exchange simulator, sequencer, worker, connector)
-through a warm-up, one open-loop rate and a closed loop, then the PostgreSQL baseline on a
-cluster of its own. We expect one complete result: JSON with every required key, every
-request of every phase answered (ours and the pass-through), the PostgreSQL variants, a
-Markdown table with our rows, the raw ceiling's and PostgreSQL's, each answered request's
-latency split by hop (from its records' timestamps), and a PNG; and none of
-the run's topics left on the session broker, which outlives it. No figure is
-judged: timings on a shared machine are not a test."""
+"""Scenario: `brokerage bench --smoke` runs for a few seconds against the session broker: a raw
+pass-through ceiling, our stack (exchange simulator, sequencer, worker, connector) through a
+warm-up, one open-loop rate and a closed loop, the topology floor (our messages without our
+logic), then the PostgreSQL baseline on a cluster of its own. We expect one complete result:
+JSON with every required key, every request of every phase answered (ours, the pass-through
+and the floor), the messages our run wrote per topic, the PostgreSQL variants, a Markdown
+table with our rows, the raw ceiling's, the floor's and PostgreSQL's, each answered
+request's latency split by hop (from its records' timestamps), and a PNG; and none of the
+run's topics left on the session broker, which outlives it. No figure is judged: timings on
+a shared machine are not a test."""
 
 from __future__ import annotations
 
@@ -43,10 +44,15 @@ def test_bench_smoke_writes_a_complete_result(kafka_bootstrap: str, tmp_path: Pa
     (folder,) = out.iterdir()
     doc = json.loads((folder / "result.json").read_text())
     assert missing(doc) == []
-    for run in ("ours", "ceiling"):
+    for run in ("ours", "ceiling", "floor"):
         for phase in doc[run]["phases"]:
             assert phase["requests"] > 0 and phase["unanswered"] == 0, (run, phase["name"])
     assert [p["mode"] for p in doc["ours"]["phases"]] == ["closed", "open", "closed"]
+    counts = doc["ours"]["messages"]  # every request of the mix, and its answers
+    assert counts["requests"] == sum(p["requests"] for p in doc["ours"]["phases"])
+    assert counts["responses"] >= counts["requests"] > counts["orders"] > 0
+    assert doc["summary"]["floor_per_s"] > 0 and doc["summary"]["floor_settled_per_s"] > 0
+    assert doc["floor"]["shape"]["orders_per_request"] > 0
     for phase in doc["ours"]["phases"][1:]:  # each request's hops, from its records' times
         hops = phase["hops"]
         assert set(hops) == {"sequencer", "worker", "delivery"}
@@ -57,6 +63,7 @@ def test_bench_smoke_writes_a_complete_result(kafka_bootstrap: str, tmp_path: Pa
         assert doc["postgres"]["variants"] and doc["postgres"]["best"]["requests"] > 0
     table = (folder / "result.md").read_text()
     assert "| ours | closed loop |" in table and "| raw ceiling |" in table
+    assert "| topology floor | floor closed loop |" in table and "ours / floor =" in table
     assert "| phase | requests | sequencer p50 / p99 ms" in table
     if installed():
         assert "| PostgreSQL |" in table
