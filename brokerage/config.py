@@ -94,8 +94,9 @@ class Settings(BaseSettings):
     exchange_mm_qty: int = 100
     exchange_mm_spacing_bps: int = 5
     exchange_fsync: bool = True
-    # The venue's daily close, UTC "HH:MM[:SS]": resting DAY orders expire then. Empty: only
-    # `POST /admin/end-of-day` closes the day (tests and the demo run at any hour).
+    # The venue's daily close, UTC "HH:MM[:SS]": resting DAY orders expire then, and the
+    # connector tells the venue when each DAY order's session ends (docs/exchange-protocol.md).
+    # Empty: only `POST /admin/end-of-day` closes the day (tests and the demo run at any hour).
     exchange_close_utc: str = ""
     connector_breaker_failures: int = 5
     connector_breaker_reset_seconds: float = 2.0

@@ -27,3 +27,10 @@ def seconds_until(close: time, now: datetime) -> float:
 def next_close(close: time, now: datetime) -> datetime:
     at = datetime.combine(now.date(), close, tzinfo=UTC)
     return at if at > now else at + timedelta(days=1)
+
+
+def session_end_ms(booked_ms: int, close: time) -> int:
+    """When the session a DAY order booked at `booked_ms` (epoch ms) belongs to closes: the
+    venue must not let the order outlive it (its `expire_at_ms`)."""
+    booked = datetime.fromtimestamp(booked_ms / 1000, UTC)
+    return int(next_close(close, booked).timestamp() * 1000)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from brokerage.domain.events import ExecutionReport, OrderCommand
+from brokerage.domain.hours import session_end_ms
 from brokerage.domain.requests import trader_of
-from brokerage.domain.types import ExecType, OrderAction
+from brokerage.domain.types import ExecType, OrderAction, TimeInForce
 
 
 def trade_of(client_order_id: str) -> str:
@@ -14,14 +16,20 @@ def trade_of(client_order_id: str) -> str:
     return client_order_id.rsplit(":", 1)[0]
 
 
-def request_for(o: OrderCommand) -> tuple[str, str, dict[str, Any]]:
-    """(method, path, body) of the exchange call an order command needs."""
+def request_for(o: OrderCommand, booked_ms: int | None = None, close: time | None = None
+                ) -> tuple[str, str, dict[str, Any]]:
+    """(method, path, body) of the exchange call an order command needs. A new DAY order
+    booked at `booked_ms` before the venue's daily `close` must not outlive that session:
+    its `expire_at_ms` says when it ends (docs/exchange-protocol.md)."""
     if o.action is OrderAction.NEW:
-        return "POST", "/orders", {
+        body = {
             "client_order_id": o.order_id, "symbol": o.symbol, "side": o.side.value,
             "order_type": o.order_type.value, "time_in_force": o.time_in_force.value,
             "quantity": o.quantity, "limit_price": o.limit_price,
         }
+        if o.time_in_force is TimeInForce.DAY and close is not None and booked_ms:
+            body["expire_at_ms"] = session_end_ms(booked_ms, close)
+        return "POST", "/orders", body
     target = o.target_order_id or f"{o.trade_id}:0"
     if o.action is OrderAction.CANCEL:
         return "POST", f"/orders/{target}/cancel", {"client_order_id": o.order_id}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import ExitStack
+from datetime import time
 from typing import Any, NamedTuple
 
 from confluent_kafka import KafkaException, Message
@@ -41,10 +42,11 @@ class Item(NamedTuple):
 class OrderPump:
     def __init__(self, cons: GroupMember, client: ExchangeClient, out: Deliveries,
                  executions: str, dead_letters: str, stop: threading.Event,
-                 group: str = "connector") -> None:
+                 group: str = "connector", close: time | None = None) -> None:
         self.cons, self.client, self.out = cons, client, out
         self.executions, self.dead_letters, self.stop = executions, dead_letters, stop
         self.beat, self.lag = Heartbeat(), LagSampler(group)  # liveness; lag per partition
+        self.close = close  # the venue's daily close: DAY orders end with their session
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -74,7 +76,8 @@ class OrderPump:
                 except (avro.DecodeError, KeyError, ValueError) as exc:
                     self._dead_letter(msg, type(exc).__name__, str(exc))
                     continue
-                _method, path, body = request_for(order)
+                # Booked when the worker wrote it: the message's time (CreateTime).
+                _method, path, body = request_for(order, msg.timestamp()[1], self.close)
                 # A span per order, in the trace its request began (README: Operating).
                 ctx = spans.enter_context(otel.span(
                     f"exchange {order.action.value}", trace.from_headers(msg.headers()),

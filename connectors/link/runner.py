@@ -15,6 +15,7 @@ from brokerage.adapters.group import GroupMember
 from brokerage.adapters.kafka import batching, consumer, membership, producer
 from brokerage.codec.models import order_from_record
 from brokerage.config import Settings
+from brokerage.domain.hours import parse_close
 from brokerage.observability.probes import serve
 
 from .breaker import CircuitBreaker, State
@@ -54,7 +55,8 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     threading.Thread(target=reconcile_each_start, name="reconcile", daemon=True,
                      args=(client, settings, stop, again, watch)).start()
     orders = OrderPump(cons, client, refusals, settings.topic_executions,
-                       settings.topic_dead_letters, stop, f"{settings.app_id}-connector")
+                       settings.topic_dead_letters, stop, f"{settings.app_id}-connector",
+                       parse_close(settings.exchange_close_utc))
     # Live while the order loop goes round; ready while it reaches Kafka and the exchange.
     probes = serve(settings.metrics_bind, settings.connector_metrics_port, orders.beat.alive,
                    lambda: orders.lag.ok and breaker.state is not State.OPEN)

@@ -39,7 +39,10 @@ def new(e: Engine, i: Instr) -> tuple[Order, str]:
         report(e, REJECTED, o, text=reason)
     else:
         report(e, "NEW", o)
-        execute(e, o)
+        if o.tif == DAY and i.expire_ms and (i.at_ms or 0) >= i.expire_ms:
+            close(e, o, EXPIRED, "its session closed before it arrived")
+        else:
+            execute(e, o)
     return o, o.status
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
 from .book import BUY, SELL, Order
@@ -36,6 +36,12 @@ class Instr:
     quantity: int | None = None
     limit_price: int | None = None
     reject_rate: float | None = None
+    # NEW only. The end of the session a DAY order was booked in (epoch ms), and when the
+    # venue took the order (stamped at submit, journaled): it expires at once if it arrives
+    # after that end. Neither is part of the idempotency fingerprint: a resend is the same
+    # order whenever it comes.
+    expire_ms: int | None = field(default=None, compare=False)
+    at_ms: int | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         # Not asdict: its deep copy of these scalars was ~6 % of a busy simulator's CPU.
@@ -102,7 +108,15 @@ def parse_new(body: Any) -> Instr:
     return Instr(NEW, _str(b, "client_order_id"), symbol=_str(b, "symbol"),
                  side=_str(b, "side", SIDES), order_type=_str(b, "order_type", TYPES),
                  tif=_str(b, "time_in_force", TIFS, default=DAY),
-                 quantity=_int(b, "quantity", True), limit_price=_int(b, "limit_price", False))
+                 quantity=_int(b, "quantity", True), limit_price=_int(b, "limit_price", False),
+                 expire_ms=_expiry(b))
+
+
+def _expiry(b: dict[str, Any]) -> int | None:
+    v = _int(b, "expire_at_ms", False)
+    if v is not None and v <= 0:
+        raise BadRequest("expire_at_ms: a positive epoch time in milliseconds")
+    return v
 
 
 def parse_cancel(orig: str, body: Any) -> Instr:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable
 
@@ -24,9 +25,10 @@ class Venue:
     """The engine behind an async front: journal first (group commit), then apply."""
 
     def __init__(self, engine: Engine, journal: Journal | None = None,
-                 compact_every: int = 500_000, on_fatal: Callable[[], None] | None = None) -> None:
+                 compact_every: int = 500_000, on_fatal: Callable[[], None] | None = None,
+                 clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000) -> None:
         self.engine, self.journal, self.compact_every = engine, journal, compact_every
-        self.on_fatal = on_fatal
+        self.on_fatal, self.clock_ms = on_fatal, clock_ms
         # New at every process start, on /healthz and /executions: a client that sees it
         # change knows the venue restarted (and may have lost or rolled back state).
         self.incarnation = uuid.uuid4().hex
@@ -47,6 +49,8 @@ class Venue:
         """`execute` without awaiting: the answer, or its future once journaled. Queued at
         once, so instructions submitted one after another keep their order (a batch submits
         all its items without a task each)."""
+        if i.expire_ms is not None and i.at_ms is None:
+            i.at_ms = self.clock_ms()  # journaled with it: a replay decides the same
         early = self.engine.precheck(i)
         if early is not None and not (early[0] == 404 and i.orig in self._inflight):
             return early  # (a 404 for an order still being journaled is decided at apply)

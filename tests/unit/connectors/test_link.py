@@ -7,6 +7,8 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
+from datetime import time as dt_time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -125,6 +127,19 @@ def test_a_replace_sends_the_time_in_force_only_when_it_changes() -> None:
     assert request_for(changed)[2] == {"client_order_id": "al.1f:r2", "quantity": 20,
                                        "limit_price": 19_000, "time_in_force": "GTC"}
     assert "time_in_force" not in request_for(ORDER)[2]  # as before: a resend stays identical
+
+
+def test_a_new_day_order_says_when_its_session_ends_once_the_close_is_known() -> None:
+    new = replace(ORDER, action=OrderAction.NEW, order_id="al.1f:0", target_order_id=None)
+    booked = int(datetime(2026, 12, 7, 15, 30, tzinfo=UTC).timestamp() * 1000)
+    close = dt_time(21, 0)
+    body = request_for(new, booked, close)[2]
+    assert body["expire_at_ms"] == int(datetime(2026, 12, 7, 21, tzinfo=UTC).timestamp() * 1000)
+    assert "expire_at_ms" not in request_for(new)[2]  # no close configured: as before
+    assert "expire_at_ms" not in request_for(new, 0, close)[2]  # no booking time known
+    gtc = replace(new, time_in_force=TimeInForce.GTC)
+    assert "expire_at_ms" not in request_for(gtc, booked, close)[2]
+    assert "expire_at_ms" not in request_for(ORDER, booked, close)[2]  # a replace
 
 
 def test_differences_name_each_kind() -> None:
