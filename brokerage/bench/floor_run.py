@@ -49,7 +49,7 @@ def shape_of(work: Workload, rd: RefData, counts: dict[str, int] | None, n: int 
     states = [len(v) for recs in batch.writes().values() for _, v in recs if v]
     base, orders = Shape(), tally.get(Out.ORDERS, 0)
     per_request, per_order = orders / max(1, min(n, len(work.mix))), base.reports_per_order
-    if counts and counts.get("requests") and counts.get("orders"):
+    if counts and counts.get("requests") and counts.get("orders") and "executions" in counts:
         per_request = counts["orders"] / counts["requests"]
         per_order = counts["executions"] / counts["orders"]
     return Shape(round(per_request, 3), sizes.get(Out.ORDERS, 0) // max(1, orders)

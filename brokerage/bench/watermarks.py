@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from confluent_kafka import TopicPartition
+from confluent_kafka import KafkaException, TopicPartition
 
 from brokerage.adapters.kafka import changelog_names, consumer
 from brokerage.config import Settings
@@ -15,16 +15,24 @@ from .secure import bench_conf
 
 def message_counts(s: Settings) -> dict[str, int]:
     """Messages written to each of our run's topics (high watermarks: nothing is deleted
-    during a run)."""
+    during a run); a topic the bench's user may not describe (a secure broker's ACLs) is
+    left out."""
     topics = {"requests": s.topic_requests, "inputs": s.topic_inputs,
               "responses": s.topic_responses, "orders": s.topic_orders,
               "executions": s.topic_executions, "state": changelog_names(s)[0]}
     cons = consumer(s.kafka_bootstrap_servers, f"{s.app_id}-bench-counts", **bench_conf(s))
+    counts = {}
     try:
-        return {kind: sum(cons.get_watermark_offsets(TopicPartition(t, p), timeout=30)[1]
-                          for p in range(s.partitions)) for kind, t in topics.items()}
+        for kind, t in topics.items():
+            try:
+                counts[kind] = sum(cons.get_watermark_offsets(TopicPartition(t, p),
+                                                              timeout=30)[1]
+                                   for p in range(s.partitions))
+            except KafkaException:
+                continue
     finally:
         cons.close()
+    return counts
 
 
 def last_written(bootstrap: str, topic: str, partitions: int) -> float | None:
