@@ -28,6 +28,8 @@ class BenchConfig:
     exchange_fsync: bool = False  # the venue is a stand-in for a remote exchange
     skip_ceiling: bool = False
     skip_floor: bool = False
+    # The references' closed loop: its range of the mix repeated to at least this many.
+    reference_requests: int = 150_000
     skip_postgres: bool = False
     pg_connections: list[int] = field(default_factory=lambda: [2, 4, 8])
     pg_batch: int = 20  # requests per pipelined transaction in the batched variant
@@ -44,7 +46,7 @@ class BenchConfig:
     def smoke_run(cls, out: Path) -> BenchConfig:
         """A few seconds: every part runs once, on little data (CI)."""
         return cls(requests=600, rates=[300.0], seconds=1.0, window=200, traders=50,
-                   warmup_seconds=0.0,
+                   warmup_seconds=0.0, reference_requests=1_200,
                    pg_connections=[2], pg_batch=10, drain_timeout=30.0, settle_timeout=10.0,
                    out=out, smoke=True)
 

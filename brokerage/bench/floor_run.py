@@ -22,7 +22,7 @@ from brokerage.service.messages import Out, source_of
 from . import analyse
 from .config import BenchConfig
 from .floor_parts import Shape
-from .mix import Workload
+from .mix import Workload, repeated
 from .pipeline import Pipeline, Progress
 from .samplers import Sampler
 from .stackrun import TAGS, wait_for_group
@@ -101,11 +101,10 @@ def floor_stack(s: Settings, workers: int, shape: Shape, log_dir: Path, sampler:
 def run_floor(s: Settings, cfg: BenchConfig, work: Workload, shape: Shape, root: Path,
               sampler: Sampler, progress: Progress, plan_range: tuple[int, int]
               ) -> dict[str, Any]:
-    """The deposits, then the closed loop's range of the mix, until every stand-in's lag is
-    zero: `settled_per_s` is its orders over the time from its first send to the last trade
-    update written (all their reports through)."""
-    reqs, d = work.deposits + work.mix, len(work.deposits)
-    a, b = plan_range
+    """The deposits, then the closed loop's range of the mix (repeated: `mix.repeated`),
+    until every stand-in's lag is zero: `settled_per_s` is its orders over the time from its
+    first send to the last trade update written (all their reports through)."""
+    reqs, d, end = repeated(work, *plan_range, cfg.reference_requests)
     with floor_stack(s, cfg.workers, shape, root, sampler) as t, \
             Pipeline(s.kafka_bootstrap_servers, t["requests"], t["responses"],
                      f"{t['tag']}-bench", True, reqs, cfg.linger_ms) as pipe:
@@ -114,7 +113,7 @@ def run_floor(s: Settings, cfg: BenchConfig, work: Workload, shape: Shape, root:
         runs = [pipe.phase("floor warm-up", 0, d, None, cfg.window, progress,
                            cfg.drain_timeout)]
         _drained(sampler, cfg.drain_timeout)
-        runs.append(pipe.phase("floor closed loop", d + a, d + b, None, cfg.window, progress,
+        runs.append(pipe.phase("floor closed loop", d, end, None, cfg.window, progress,
                                cfg.drain_timeout))
         _drained(sampler, cfg.drain_timeout)
         seen = pipe.close()
@@ -123,7 +122,7 @@ def run_floor(s: Settings, cfg: BenchConfig, work: Workload, shape: Shape, root:
     t0 = runs[0].times[0] if runs[0].times else 0.0
     phases = analyse.phases(reqs, runs, seen, sampler.samples, t0)
     closed = phases[-1]
-    closed["new_trades"] = int((b - a) * shape.orders_per_request)
+    closed["new_trades"] = int((end - d) * shape.orders_per_request)
     if drained and runs[-1].times:  # the last trade update written: every order settled
         closed["settled_per_s"] = closed["new_trades"] / max(1e-9, drained - runs[-1].times[0])
     return {"phases": phases, "shape": shape.__dict__, "t0": t0}

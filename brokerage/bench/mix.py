@@ -56,3 +56,15 @@ def slices(total: int, sizes: list[int]) -> list[tuple[int, int]]:
         out.append((at, end))
         at = end
     return out
+
+
+def repeated(work: Workload, start: int, end: int, least: int
+             ) -> tuple[list[Request], int, int]:
+    """A reference's requests: the deposits, then `work.mix[start:end]` (the closed loop's
+    range) repeated until there are at least `least` of them, since a phase of a second or
+    less measures little (the sampler reads every 0.5 s); and that part's (start, end). A
+    repeat is a duplicate to our rules, and to a pass-through the same message again."""
+    one = work.mix[start:end]
+    times = max(1, -(-least // max(1, len(one))))
+    d = len(work.deposits)
+    return work.deposits + one * times, d, d + len(one) * times

@@ -15,7 +15,7 @@ from brokerage.entrypoints.processes import Processes
 
 from . import analyse, hops
 from .config import BenchConfig
-from .mix import Workload, slices
+from .mix import Workload, repeated, slices
 from .pipeline import Phase, Pipeline, Progress
 from .profile import Profiler
 from .samplers import Sampler
@@ -123,21 +123,19 @@ def _settle(pipe: Pipeline, sampler: Sampler, timeout: float, tick: Progress) ->
 
 def run_ceiling(s: Settings, cfg: BenchConfig, work: Workload, root: Path,
                 sampler: Sampler, progress: Progress) -> dict[str, Any]:
-    """The same messages through a pass-through: warm-up, then the closed-loop range."""
+    """The same messages through a pass-through: the deposits, then the closed loop's range
+    (repeated: `mix.repeated`)."""
     bootstrap = s.kafka_bootstrap_servers
     src, dst, tag = ceiling_topics(s, cfg.partitions)
-    reqs = work.deposits + work.mix
-    d = len(work.deposits)
-    a, b = plan(cfg, len(work.mix))[-1][2]
+    reqs, a, b = repeated(work, *plan(cfg, len(work.mix))[-1][2], cfg.reference_requests)
     with passthroughs(s, src, dst, tag, cfg.workers, root, sampler) as alive, \
             Pipeline(bootstrap, src, dst, f"{tag}-bench", True, reqs, cfg.linger_ms,
                      bench_conf(s), alive) as pipe:
         for role, pid in pipe.pids().items():
             sampler.watch(role, pid)
         runs: list[Phase] = [
-            pipe.phase("raw warm-up", 0, d, None, cfg.window, progress, cfg.drain_timeout),
-            pipe.phase("raw closed loop", d + a, d + b, None, cfg.window, progress,
-                       cfg.drain_timeout)]
+            pipe.phase("raw warm-up", 0, a, None, cfg.window, progress, cfg.drain_timeout),
+            pipe.phase("raw closed loop", a, b, None, cfg.window, progress, cfg.drain_timeout)]
         seen = pipe.close()
         sampler.unwatch(*pipe.pids())
     stamps = _stamps(s)

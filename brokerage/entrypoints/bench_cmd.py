@@ -30,6 +30,7 @@ def main(args: argparse.Namespace, s: Settings) -> int:
         traders=args.traders, workers=args.workers,
         partitions=args.partitions, seed=args.seed, exchange_fsync=args.exchange_fsync,
         skip_ceiling=args.skip_ceiling, skip_floor=args.skip_floor,
+        reference_requests=args.reference_requests,
         skip_postgres=args.skip_postgres,
         pg_connections=args.pg_connections, pg_batch=args.pg_batch,
         pg_sync_commit=args.pg_sync_commit, scaling=args.scaling,
@@ -96,6 +97,9 @@ def add_parser(sub: Any) -> None:
     b.add_argument("--skip-ceiling", action="store_true")
     b.add_argument("--skip-floor", action="store_true",
                    help="skip the topology floor: our messages with no logic (README)")
+    b.add_argument("--reference-requests", type=int, default=150_000,
+                   help="the ceiling's and the floor's closed loop: our closed loop's "
+                        "requests repeated to at least this many")
     b.add_argument("--skip-postgres", action="store_true")
     b.add_argument("--pg-connections", type=_numbers(int), default=[2, 4, 8])
     b.add_argument("--pg-batch", type=int, default=20,

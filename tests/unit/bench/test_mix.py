@@ -59,3 +59,12 @@ def test_phases_take_consecutive_ranges() -> None:
     assert plan(warm, 1_000, open_loop=False) == [("warm-up (mix)", 5.0, (0, 15)),
                                                   ("closed loop", None, (15, 115))]
     assert mix.slices(50, [20, 40]) == [(0, 20), (20, 50)]
+
+
+def test_a_references_range_is_repeated_to_at_least_the_count_asked() -> None:
+    w = mix.build(1_000, 20, RD, seed=2)
+    reqs, a, b = mix.repeated(w, 100, 400, 1_000)
+    assert reqs[:a] == w.deposits and b == len(reqs) == a + 4 * 300
+    assert reqs[a:b] == w.mix[100:400] * 4
+    once, a1, b1 = mix.repeated(w, 100, 400, 0)
+    assert once[a1:b1] == w.mix[100:400]
