@@ -98,6 +98,7 @@ def open_trades(state: TraderState) -> list[dict[str, Any]]:
             order = order_for(t, state.trader_id)
             out.append({"trade_id": t.trade_id, "trader_id": state.trader_id,
                         "status": t.status.value, "cum_qty": t.cum_qty, "order_id": t.order_id,
+                        "created_ms": t.created_ms,  # when booked: a DAY order's session
                         "pending_order": order and order_to_record(order)})
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
+from brokerage.codec.models import order_from_record
 from brokerage.domain.events import ExecutionReport, OrderCommand
 from brokerage.domain.hours import session_end_ms
 from brokerage.domain.requests import trader_of
@@ -37,6 +38,13 @@ def request_for(o: OrderCommand, booked_ms: int | None = None, close: time | Non
     if o.new_time_in_force is not None:  # only then: a resent older replace stays identical
         body["time_in_force"] = o.new_time_in_force.value
     return "POST", f"/orders/{target}/replace", body
+
+
+def resubmission(trade: dict[str, Any], close: time | None) -> tuple[str, str, dict[str, Any]]:
+    """The call that resends an open trade's pending order (reconciliation: the exchange
+    never got it), a DAY order with the end of the session it was booked in."""
+    order = order_from_record(trade["pending_order"])
+    return request_for(order, trade.get("created_ms"), close)
 
 
 def report_from(r: dict[str, Any]) -> ExecutionReport:

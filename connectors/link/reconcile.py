@@ -86,6 +86,6 @@ def reconcile(client: ExchangeClient, worker_urls: list[str],
             client.call("POST", f"/orders/{d.detail}/cancel",
                         json={"client_order_id": f"{d.trade_id}:recon"})
         elif d.kind == "NOT_SENT" and ours[d.trade_id].get("pending_order"):
-            resubmit(ours[d.trade_id]["pending_order"])  # idempotent at the exchange
+            resubmit(ours[d.trade_id])  # its pending order: idempotent at the exchange
     RUNS.inc()
     return sorted(first, key=lambda d: (d.kind, d.trade_id))

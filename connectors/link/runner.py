@@ -13,14 +13,13 @@ import httpx
 from brokerage.adapters.delivery import Deliveries
 from brokerage.adapters.group import GroupMember
 from brokerage.adapters.kafka import batching, consumer, membership, producer
-from brokerage.codec.models import order_from_record
 from brokerage.config import Settings
 from brokerage.domain.hours import parse_close
 from brokerage.observability.probes import serve
 
 from .breaker import CircuitBreaker, State
 from .client import ExchangeClient, ExchangeRefused, ExchangeUnavailable
-from .mapping import request_for
+from .mapping import resubmission
 from .orders import OrderPump
 from .reconcile import reconcile
 from .stream import last_published_seq, pump
@@ -119,8 +118,10 @@ def _incarnation(client: ExchangeClient, stop: threading.Event) -> str | None:
 def _reconcile_when_up(client: ExchangeClient, settings: Settings,
                        stop: threading.Event) -> bool:
     """Reconcile once the venue answers: whether it ran to the end."""
-    def resubmit(order: dict[str, Any]) -> None:
-        method, path, body = request_for(order_from_record(order))
+    close = parse_close(settings.exchange_close_utc)
+
+    def resubmit(trade: dict[str, Any]) -> None:
+        method, path, body = resubmission(trade, close)
         client.call(method, path, json=body)
 
     while not stop.is_set():

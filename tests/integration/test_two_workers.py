@@ -68,8 +68,10 @@ def split(urls: list[str], partitions: int) -> list[set[int]] | None:
 
 
 def open_trade_ids(url: str) -> set[str]:
-    return {t["trade_id"] for t in httpx.get(f"{url}/state/open-trades/", timeout=10).json()[
-        "trades"]}
+    trades = httpx.get(f"{url}/state/open-trades/", timeout=10).json()["trades"]
+    # When each was booked: reconciliation resends a DAY order with its session's end.
+    assert all(t["created_ms"] > 0 for t in trades), trades
+    return {t["trade_id"] for t in trades}
 
 
 def test_two_workers_split_traders_and_either_answers_for_any(two_workers: Stack) -> None:

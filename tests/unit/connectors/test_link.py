@@ -13,11 +13,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from brokerage.codec.models import order_to_record
 from brokerage.domain.events import OrderCommand
 from brokerage.domain.types import OrderAction, OrderType, Side, TimeInForce
 from connectors.link.breaker import BreakerOpen, CircuitBreaker, State
 from connectors.link.client import ExchangeClient, ExchangeRefused, ExchangeUnavailable
-from connectors.link.mapping import refusal_report, report_from, request_for, trade_of
+from connectors.link.mapping import (
+    refusal_report,
+    report_from,
+    request_for,
+    resubmission,
+    trade_of,
+)
 from connectors.link.reconcile import differences
 
 
@@ -140,6 +147,17 @@ def test_a_new_day_order_says_when_its_session_ends_once_the_close_is_known() ->
     gtc = replace(new, time_in_force=TimeInForce.GTC)
     assert "expire_at_ms" not in request_for(gtc, booked, close)[2]
     assert "expire_at_ms" not in request_for(ORDER, booked, close)[2]  # a replace
+
+
+def test_reconciliation_resends_a_day_order_with_the_end_of_its_session() -> None:
+    new = replace(ORDER, action=OrderAction.NEW, order_id="al.1f:0", target_order_id=None)
+    booked = int(datetime(2026, 12, 7, 22, 0, tzinfo=UTC).timestamp() * 1000)  # after 21:00
+    trade = {"trade_id": "al.1f", "created_ms": booked, "pending_order": order_to_record(new)}
+    method, path, body = resubmission(trade, dt_time(21, 0))
+    assert (method, path) == ("POST", "/orders") and body["client_order_id"] == "al.1f:0"
+    assert body["expire_at_ms"] == int(datetime(2026, 12, 8, 21, tzinfo=UTC).timestamp() * 1000)
+    assert "expire_at_ms" not in resubmission(trade, None)[2]
+    assert "expire_at_ms" not in resubmission({**trade, "created_ms": 0}, dt_time(21, 0))[2]
 
 
 def test_differences_name_each_kind() -> None:
