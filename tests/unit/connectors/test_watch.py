@@ -60,6 +60,8 @@ class Out:
 class NoWorkers:
     """Settings whose reconciliation asks no worker."""
 
+    exchange_close_utc = ""  # no daily close
+
     def worker_url_list(self) -> list[str]:
         return []
 
