@@ -87,8 +87,13 @@ def floor_stack(s: Settings, workers: int, shape: Shape, log_dir: Path, sampler:
                             [t["requests"], t["executions"]])
         sampler.watch_group("floor-worker", f"{tag}-worker", [t["inputs"]])
         sampler.watch_group("floor-connector", f"{tag}-connector", [t["orders"]])
+        def alive() -> None:
+            for name, c in children:
+                if c.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {c.returncode}; see "
+                                       f"{log_dir / f'{name}.log'}")
         for role, n in (("sequencer", 1), ("worker", workers), ("connector", 1)):
-            wait_for_group(s, f"{tag}-{role}", n)
+            wait_for_group(s, f"{tag}-{role}", n, alive)
         t["tag"] = tag
         yield t
     finally:

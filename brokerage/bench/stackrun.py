@@ -92,13 +92,13 @@ def passthroughs(s: Settings, src: str, dst: str, group: str, n: int, log_dir: P
             log.close()  # the child has its own descriptor
             sampler.watch(f"passthrough-{i}", children[-1].pid)
         sampler.watch_group("passthrough", group, [src])
-        wait_for_group(s, group, n)
 
         def alive() -> None:
             for i, c in enumerate(children):
                 if c.poll() is not None:
                     raise RuntimeError(f"pass-through {i} exited with {c.returncode}; see "
                                        f"{log_dir / f'passthrough-{i}.log'}")
+        wait_for_group(s, group, n, alive)
         yield alive
     finally:
         for c in children:
@@ -129,11 +129,14 @@ def drop_run_topics(bootstrap: str) -> list[str]:
     return names
 
 
-def wait_for_group(s: Settings, group: str, members: int, timeout: float = 60.0) -> None:
+def wait_for_group(s: Settings, group: str, members: int, alive: Callable[[], None],
+                   timeout: float = 60.0) -> None:
     """Until `group` has `members` members, each with partitions: a phase that began
-    earlier ran on whichever member joined first (its rebalance comes seconds later)."""
+    earlier ran on whichever member joined first (its rebalance comes seconds later).
+    `alive` raises if a member's process has exited."""
     admin, deadline = admin_client(s.kafka_bootstrap_servers), time.monotonic() + timeout
     while time.monotonic() < deadline:
+        alive()
         try:
             found = admin.describe_consumer_groups([group])[group].result(timeout=10).members
         except KafkaException:  # not there yet

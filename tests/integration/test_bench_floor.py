@@ -8,6 +8,7 @@ on the request's partition, the last update's write time readable on our clock."
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from brokerage.adapters.kafka import consumer, producer
 from brokerage.bench.floor_parts import Shape
 from brokerage.bench.floor_run import floor_stack
 from brokerage.bench.samplers import Sampler
+from brokerage.bench.stackrun import wait_for_group
 from brokerage.bench.watermarks import last_written
 from brokerage.config import Settings
 
@@ -79,3 +81,16 @@ def test_the_floor_moves_the_messages_of_its_shape(kafka_bootstrap: str, tmp_pat
     assert sorted(v for _, _, v in responses) == sorted(sent)
     requests = {v: part for part, _, v in read_all(kafka_bootstrap, t["requests"], n)}
     assert all(requests[v] == part and sent[v] == k for part, k, v in responses)
+
+
+def test_waiting_for_a_group_stops_once_a_member_process_is_gone(kafka_bootstrap: str) -> None:
+    """Scenario: a reference's process exits before its group forms. We expect the wait to
+    end with that process's error, not the timeout's."""
+    s = Settings().model_copy(update={"kafka_bootstrap_servers": kafka_bootstrap})
+
+    def gone() -> None:
+        raise RuntimeError("floor-worker-1 exited with 2")
+
+    # A timeout would say "did not reach": this message is the member's.
+    with pytest.raises(RuntimeError, match="floor-worker-1 exited"):
+        wait_for_group(s, f"never-{uuid.uuid4().hex[:6]}", 1, gone, timeout=30)
