@@ -52,11 +52,15 @@ def shape_of(work: Workload, rd: RefData, counts: dict[str, int] | None, n: int 
     if counts and counts.get("requests") and counts.get("orders") and "executions" in counts:
         per_request = counts["orders"] / counts["requests"]
         per_order = counts["executions"] / counts["orders"]
-    return Shape(round(per_request, 3), sizes.get(Out.ORDERS, 0) // max(1, orders)
-                 or base.order_bytes,
-                 sizes.get(Out.RESPONSES, 0) // max(1, tally.get(Out.RESPONSES, 0))
-                 or base.update_bytes, sum(states) // max(1, len(states)) or base.state_bytes,
-                 round(per_order, 3), base.report_bytes)
+
+    def mean(out: Out, default: int) -> int:
+        return sizes[out] // tally[out] if tally.get(out) else default
+
+    return Shape(orders_per_request=round(per_request, 3),
+                 order_bytes=mean(Out.ORDERS, base.order_bytes),
+                 update_bytes=mean(Out.RESPONSES, base.update_bytes),
+                 state_bytes=sum(states) // len(states) if states else base.state_bytes,
+                 reports_per_order=round(per_order, 3), report_bytes=base.report_bytes)
 
 
 @contextmanager
