@@ -18,17 +18,11 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-import time
-from collections.abc import Callable
 
 from confluent_kafka import Message, Producer
 
-from brokerage.adapters.kafka import consumer, producer
-
 from .floor_parts import REPORT, REQUEST, TRACE, Shape, Share, pack, unpack
-from .passthrough import refused_error
-
-Handle = Callable[[list[Message], Producer], None]
+from .passthrough import Handle, relay, send
 
 
 def sequencer(requests: str, reports: str, inputs: str) -> tuple[list[str], Handle]:
@@ -75,48 +69,6 @@ def connector(orders: str, reports: str, shape: Shape) -> tuple[list[str], Handl
     return [orders], handle
 
 
-def send(prod: Producer, topic: str, key: bytes, value: bytes, partition: int,
-         headers: list[tuple[str, str | bytes | None]] | None = None) -> None:
-    while True:
-        try:
-            prod.produce(topic, value, key, partition=partition, headers=headers)
-            return
-        except BufferError:
-            prod.poll(0.01)
-
-
-def run(bootstrap: str, group: str, topics: list[str], handle: Handle,
-        stop: threading.Event) -> None:
-    """The pass-through's loop (passthrough.run) with `handle` in place of the copy."""
-    prod, cons = producer(bootstrap), consumer(bootstrap, group)
-    cons.subscribe(topics)
-    committed, dirty = time.monotonic(), False
-    try:
-        while not stop.is_set():
-            first = cons.poll(0.1)
-            if first is None:
-                if dirty:  # the last batch's offsets too: the bench waits for zero lag
-                    cons.commit(asynchronous=True)
-                    dirty = False
-                continue
-            dirty = True
-            batch = []
-            for m in [first, *cons.consume(1000, 0)]:
-                err = m.error()
-                if err is None:
-                    batch.append(m)
-                elif refused_error(err):
-                    raise SystemExit(f"floor {group}: {err}")
-            handle(batch, prod)
-            prod.poll(0)
-            if time.monotonic() - committed > 0.2:
-                cons.commit(asynchronous=True)
-                committed, dirty = time.monotonic(), False
-    finally:
-        prod.flush(10)
-        cons.close()
-
-
 def main(argv: list[str]) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -132,7 +84,7 @@ def main(argv: list[str]) -> int:
     else:
         print(f"unknown role {role!r}", file=sys.stderr)
         return 2
-    run(bootstrap, group, topics, handle, stop)
+    relay(bootstrap, group, topics, handle, stop)
     return 0
 
 

@@ -25,7 +25,7 @@ from .floor_parts import Shape
 from .mix import Workload, repeated
 from .pipeline import Pipeline, Progress
 from .samplers import Sampler
-from .stackrun import TAGS, wait_for_group
+from .stackrun import TAGS, check_children, wait_for_group
 from .watermarks import last_written
 
 KINDS = ("requests", "inputs", "responses", "orders", "executions", "updates", "changelog")
@@ -92,10 +92,7 @@ def floor_stack(s: Settings, workers: int, shape: Shape, log_dir: Path, sampler:
         sampler.watch_group("floor-worker", f"{tag}-worker", [t["inputs"]])
         sampler.watch_group("floor-connector", f"{tag}-connector", [t["orders"]])
         def alive() -> None:
-            for name, c in children:
-                if c.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {c.returncode}; see "
-                                       f"{log_dir / f'{name}.log'}")
+            check_children(children, log_dir)
         for role, n in (("sequencer", 1), ("worker", workers), ("connector", 1)):
             wait_for_group(s, f"{tag}-{role}", n, alive)
         t["tag"] = tag

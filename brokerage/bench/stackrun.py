@@ -94,10 +94,7 @@ def passthroughs(s: Settings, src: str, dst: str, group: str, n: int, log_dir: P
         sampler.watch_group("passthrough", group, [src])
 
         def alive() -> None:
-            for i, c in enumerate(children):
-                if c.poll() is not None:
-                    raise RuntimeError(f"pass-through {i} exited with {c.returncode}; see "
-                                       f"{log_dir / f'passthrough-{i}.log'}")
+            check_children([(f"passthrough-{i}", c) for i, c in enumerate(children)], log_dir)
         wait_for_group(s, group, n, alive)
         yield alive
     finally:
@@ -146,3 +143,10 @@ def wait_for_group(s: Settings, group: str, members: int, alive: Callable[[], No
         time.sleep(0.2)
     raise RuntimeError(f"consumer group {group} did not reach {members} assigned member(s) "
                        f"within {timeout:.0f} s")
+
+
+def check_children(children: list[tuple[str, subprocess.Popen[bytes]]], log_dir: Path) -> None:
+    """Raise if a child (named as its log, `<name>.log`) has exited."""
+    for name, c in children:
+        if c.poll() is not None:
+            raise RuntimeError(f"{name} exited with {c.returncode}; see {log_dir / f'{name}.log'}")
