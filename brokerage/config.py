@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,6 +75,10 @@ class Settings(BaseSettings):
     kafka_linger_ms: float = Field(default=5.0, ge=0.0)
     kafka_fetch_wait_ms: int = Field(default=10, ge=0)
     kafka_fetch_min_bytes: int = Field(default=16_384, ge=1)
+    # The pipeline producers' codec. None by default: on one host it only moves CPU from the
+    # network to the broker and clients (README: Performance); between hosts it saves bytes.
+    # Every codec is readable by every consumer here, whatever a producer or topic chose.
+    kafka_compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] = "none"
     # The sequencer gathers inputs for up to this long after the first of a batch: bigger
     # frames, and the worker pays faust's per-message cost (~0.4 ms) per frame, not per input.
     # At 1,000 requests/s frames had ~1-2 inputs and the worker drowned in them (README).

@@ -46,6 +46,8 @@ def create_app(settings: Settings, bootstrap: str, worker_id: str = "0") -> faus
         broker_commit_interval=settings.worker_commit_seconds,
         table_key_index_size=settings.worker_key_index,
         producer_linger_ms=int(settings.kafka_linger_ms),  # table changelogs
+        producer_compression_type=(None if settings.kafka_compression == "none"
+                                   else settings.kafka_compression),
         broker_session_timeout=settings.worker_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.worker_session_timeout_seconds / 3),
         web_in_thread=False,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from confluent_kafka import KafkaError, Message
 
@@ -25,7 +26,9 @@ class DeliveryFailed(Exception):
 
 
 class Outputs:
-    def __init__(self, bootstrap: str, topics: dict[Out, str], linger_ms: float = 5.0) -> None:
+    def __init__(self, bootstrap: str, topics: dict[Out, str],
+                 conf: dict[str, Any] | None = None) -> None:
+        """`conf`: the pipeline's producer settings (kafka.producing)."""
         self.topics = topics
         self._failed: list[KafkaError] = []
         # Dead letters carry the original bytes (up to the topic's 1 MB cap) plus headers.
@@ -33,7 +36,8 @@ class Outputs:
         # fresh producer: a chaos run saw this producer stuck after a broker restart
         # (librdkafka "new leader not found in cache", cf. confluentinc/librdkafka#4976),
         # holding faust's commit, and with it the group's rebalance, for the default 5 min.
-        self._prod = producer(bootstrap, **{"linger.ms": linger_ms, "message.max.bytes": 1_200_000,
+        self._prod = producer(bootstrap, **{"linger.ms": 5.0, **(conf or {}),
+                                            "message.max.bytes": 1_200_000,
                                             "queue.buffering.max.messages": 1_000_000,
                                             "message.timeout.ms": 30_000})
         # Every delivery is reported (not errors only): the table's changelog records need

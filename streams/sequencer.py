@@ -18,7 +18,7 @@ from confluent_kafka import KafkaException, Message, Producer
 
 from brokerage.adapters.delivery import Deliveries, rewind
 from brokerage.adapters.group import GroupMember
-from brokerage.adapters.kafka import batching, consumer, membership, producer
+from brokerage.adapters.kafka import batching, consumer, membership, producer, producing
 from brokerage.config import Settings
 from brokerage.observability import trace
 from brokerage.observability.metrics import LagSampler
@@ -62,7 +62,7 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     stop = stop or _stop_on_signals()
     # A frame holds up to an input of MAX_INPUT_BYTES and its envelope.
     out = Deliveries(lambda **conf: producer(bootstrap, **conf),
-                     **{"linger.ms": settings.kafka_linger_ms, "message.max.bytes": 1_200_000})
+                     **producing(settings), **{"message.max.bytes": 1_200_000})
     partitions = partition_count(out.producer, settings.topic_inputs, stop)
     member = GroupMember(lambda: consumer(bootstrap, f"{settings.app_id}-sequencer",
                                           **membership(settings), **batching(settings)),

@@ -43,7 +43,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
     outs = Outputs(bootstrap, {Out.RESPONSES: settings.topic_responses,
                                Out.ORDERS: settings.topic_orders,
                                Out.DEAD_LETTERS: settings.topic_dead_letters},
-                   settings.kafka_linger_ms)
+                   kafka.producing(settings))
     direct = DirectTable(table, outs)  # the agent's reads and writes of the trader table
 
     offsets = continuity_mod.offsets_table(app, settings)

@@ -48,6 +48,12 @@ def batching(settings: Settings) -> dict[str, Any]:
             "fetch.min.bytes": settings.kafka_fetch_min_bytes}
 
 
+def producing(settings: Settings) -> dict[str, Any]:
+    """The pipeline producers' batching and codec (see Settings.kafka_linger_ms)."""
+    return {"linger.ms": settings.kafka_linger_ms,
+            "compression.type": settings.kafka_compression}
+
+
 def membership(settings: Settings) -> dict[str, Any]:
     """A group member killed with SIGKILL keeps its partitions until its session times out
     (librdkafka's default: 45 s, orders or inputs standing still meanwhile): as short as a

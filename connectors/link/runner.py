@@ -12,7 +12,7 @@ import httpx
 
 from brokerage.adapters.delivery import Deliveries
 from brokerage.adapters.group import GroupMember
-from brokerage.adapters.kafka import batching, consumer, membership, producer
+from brokerage.adapters.kafka import batching, consumer, membership, producer, producing
 from brokerage.config import Settings
 from brokerage.domain.hours import parse_close
 from brokerage.observability.probes import serve
@@ -35,7 +35,7 @@ def run(settings: Settings, bootstrap: str, stop: threading.Event | None = None)
     client = ExchangeClient(settings.exchange_url, breaker)
     # One producer per thread: a failed delivery replaces that thread's producer alone.
     reports, refusals = (Deliveries(lambda **conf: producer(bootstrap, **conf),
-                                    **{"linger.ms": settings.kafka_linger_ms})
+                                    **producing(settings))
                          for _ in range(2))
     # Outages can hold one batch for long: stay in the group meanwhile.
     cons = GroupMember(lambda: consumer(bootstrap, f"{settings.app_id}-connector",
