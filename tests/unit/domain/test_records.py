@@ -77,3 +77,18 @@ def test_records_that_need_their_init_are_refused() -> None:
         evolve(Checked(1), x=-1)
     with pytest.raises(TypeError, match="slotted"):
         evolve(Unslotted(1), x=2)
+
+
+def test_fields_in_a_parents_slots_are_copied_too() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Base:
+        x: int
+        y: str = "a"
+
+    @dataclass(frozen=True, slots=True)
+    class Child(Base):
+        z: tuple[int, ...] = ()
+
+    c = Child(1, "b", (2,))
+    assert evolve(c, z=(3,)) == replace(c, z=(3,)) == Child(1, "b", (3,))
+    assert evolve(c) == c and evolve(c) is not c
