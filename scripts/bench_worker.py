@@ -7,11 +7,13 @@ topic). No exchange, sequencer or connector: this isolates the rules agent, the 
 overhead we optimise. Prints events/s; compare runs made in the same minute.
 
     .venv/bin/python scripts/bench_worker.py [--requests 20000] [--traders 1000] [--unframed]
+        [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -38,6 +40,7 @@ def main() -> None:
     ap.add_argument("--bootstrap", default="")
     ap.add_argument("--unframed", action="store_true", help="one message per input")
     ap.add_argument("--frame", type=int, default=200, help="inputs per frame at most")
+    ap.add_argument("--keep", action="store_true", help="keep the broker's data and the logs")
     a = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-worker-"))
     base = Settings()
@@ -54,6 +57,10 @@ def main() -> None:
     finally:
         if info:
             stop(root / "kafka")
+        if a.keep:
+            print(f"kept {root}")
+        else:  # else every run left its broker data and logs in /tmp
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def run(s: Settings, bootstrap: str, requests: int, traders: int, root: Path,
