@@ -95,8 +95,8 @@ def run(s: Settings, bootstrap: str, requests: int, traders: int, root: Path,
         got, first, last, cpu_first = 0, 0.0, 0.0, 0.0
         deadline = time.monotonic() + 900
         while got < len(msgs) and time.monotonic() < deadline:
-            for m in cons.consume(10_000, 0.2):
-                if m.error():
+            for answer in cons.consume(10_000, 0.2):
+                if answer.error():
                     continue
                 got += 1
                 last = time.monotonic()
