@@ -27,7 +27,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy brokerage streams connectors api schemas
+	$(BIN)/mypy brokerage streams connectors api schemas scripts
 
 # The full-stack bench beside the raw Kafka ceiling and PostgreSQL (minutes; BENCH_ARGS for
 # its flags, e.g. BENCH_ARGS=--smoke), and the pure rules alone.
