@@ -36,8 +36,7 @@ class Outputs:
         # fresh producer: a chaos run saw this producer stuck after a broker restart
         # (librdkafka "new leader not found in cache", cf. confluentinc/librdkafka#4976),
         # holding faust's commit, and with it the group's rebalance, for the default 5 min.
-        self._prod = producer(bootstrap, **{"linger.ms": 5.0, **(conf or {}),
-                                            "message.max.bytes": 1_200_000,
+        self._prod = producer(bootstrap, **{**(conf or {}), "message.max.bytes": 1_200_000,
                                             "queue.buffering.max.messages": 1_000_000,
                                             "message.timeout.ms": 30_000})
         # Every delivery is reported (not errors only): the table's changelog records need
