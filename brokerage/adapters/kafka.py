@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from confluent_kafka import Consumer, Producer
@@ -118,7 +119,9 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
 def create_topics(bootstrap: str, names: list[str], partitions: int, timeout: float = 30,
                   configs: dict[str, dict[str, str]] | None = None,
                   replication: int = 1) -> None:
-    """Create the topics that are missing; existing ones are left alone."""
+    """Create the topics that are missing, and return once the broker lists each of them
+    with its partitions (a client asking at once was told "unknown topic" now and then);
+    existing ones are left alone."""
     admin = admin_client(bootstrap)
     existing = set(admin.list_topics(timeout=timeout).topics)
     configs = configs or {}
@@ -133,3 +136,13 @@ def create_topics(bootstrap: str, names: list[str], partitions: int, timeout: fl
         except Exception as exc:  # raced with another creator: fine if it now exists
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
                 raise RuntimeError(f"could not create topic {name}: {exc}") from exc
+    deadline = time.monotonic() + timeout
+    while missing := [t.topic for t in new if not _listed(admin, t.topic)]:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"topics not listed {timeout:.0f} s after creation: {missing}")
+        time.sleep(0.1)
+
+
+def _listed(admin: AdminClient, name: str) -> bool:
+    meta = admin.list_topics(name, timeout=10).topics.get(name)
+    return meta is not None and meta.error is None and bool(meta.partitions)
