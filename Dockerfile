@@ -4,6 +4,15 @@
 # an unprivileged user. Build: docker build -t brokerage:0.1.0 .
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
+# The native Avro writers (native/, Rust through PyO3): a wheel for CPython >= 3.11 (abi3).
+FROM rust:1.95-slim-bookworm AS native
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv \
+    && rm -rf /var/lib/apt/lists/* \
+    && python3 -m venv /opt/maturin && /opt/maturin/bin/pip install --no-cache-dir maturin==1.16.0
+WORKDIR /native
+COPY native/ ./
+RUN /opt/maturin/bin/maturin build --release --locked --out /wheels
+
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
@@ -17,7 +26,8 @@ COPY streams ./streams
 COPY connectors ./connectors
 COPY api ./api
 COPY schemas ./schemas
-RUN /opt/venv/bin/pip install --no-deps . \
+COPY --from=native /wheels /wheels
+RUN /opt/venv/bin/pip install --no-deps . /wheels/*.whl \
     && /opt/venv/bin/pip check \
     && find /opt/venv -name __pycache__ -prune -exec rm -rf {} +
 

@@ -12,7 +12,15 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
-setup: $(BIN)/.installed
+# The native writers (native/, Rust through PyO3 and maturin), wherever a Rust toolchain is:
+# without one the Python writers serve, byte for byte the same (brokerage/codec/native.py).
+CARGO ?= $(shell command -v cargo 2>/dev/null || ls $(HOME)/.cargo/bin/cargo 2>/dev/null)
+$(BIN)/.native: $(BIN)/.installed native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wildcard native/src/*.rs)
+	@if [ -n "$(CARGO)" ]; then \
+	  PATH="$$(dirname $(CARGO)):$$PATH" $(BIN)/pip install -q ./native && touch $@; \
+	else echo "no Rust toolchain (cargo): the Avro writers stay in Python"; fi
+
+setup: $(BIN)/.installed $(BIN)/.native
 
 # Starts Kafka (fetched with Maven on first use), a worker, the exchange and the API,
 # runs the demo against them, and stops everything again.
@@ -39,4 +47,4 @@ bench-core: setup
 	$(BIN)/python scripts/bench_apply.py
 
 clean:
-	rm -rf $(VENV) .brokerage
+	rm -rf $(VENV) .brokerage native/target
