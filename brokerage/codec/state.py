@@ -86,7 +86,7 @@ def state_plain(data: bytes) -> bytes:
 
 def reference_bytes(s: TraderState) -> bytes:
     """The plain encoding through fastavro, which `state_to_bytes` must equal byte for byte."""
-    return encode("trader_state", state_record(s))
+    return encode("trader_state", state_record(s), reference=True)
 
 
 def state_record(s: TraderState) -> dict[str, Any]:

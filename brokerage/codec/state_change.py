@@ -100,12 +100,12 @@ def apply(state: TraderState, c: StateChange) -> None:
 def encode(c: StateChange, processed_to: Any) -> bytes:
     """Avro binary of one StateChange; each trade and request encoded once (state_writer)."""
     return b"".join((
-        w._array([w._trade(t) for t in c.trades]),
-        w._array([w._exec_id(k) for k in c.trades_deleted]),
-        w._array([w._request(k, p, processed_to) for k, p in c.requests]),
-        w._array([w._exec_id(k) for k in c.requests_deleted]),
-        w._array([w._exec_id(k) for k in c.exec_ids]),
-        w._array([w._exec_id(k) for k in c.exec_ids_deleted]),
+        w.trades_array(c.trades),
+        w.ids_array(c.trades_deleted),
+        w.requests_array(c.requests, processed_to),
+        w.ids_array(c.requests_deleted),
+        w.ids_array(c.exec_ids),
+        w.ids_array(c.exec_ids_deleted),
     ))
 
 

@@ -11,7 +11,7 @@ against `reference_bytes`). The parts are written by schema-compiled writers (co
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from typing import Any
 
@@ -22,6 +22,7 @@ from schemas import load
 
 from .avro import MAGIC, current
 from .compiled import (
+    NATIVE,
     Unsupported,
     Writer,
     array_bytes,
@@ -119,6 +120,34 @@ def _request(rid: str, p: ProcessedRequest, to_record: Any) -> bytes:
 _exec_id = memo(string_bytes, _CACHE_LIMIT)  # ids (exec, trade, request) as Avro strings
 
 
+# Whole arrays of those, from Rust where built (one call, not one per item), else Python.
+def _trades_array(trades: Iterable[Trade]) -> bytes:
+    return _array([_trade(t) for t in trades])
+
+
+def _requests_array(items: Iterable[tuple[str, ProcessedRequest]], to_record: Any) -> bytes:
+    return _array([_request(k, p, to_record) for k, p in items])
+
+
+def _ids_array(ids: Iterable[str]) -> bytes:
+    return _array([_exec_id(k) for k in ids])
+
+
+trades_array, requests_array, ids_array = _trades_array, _requests_array, _ids_array
+if NATIVE is not None:
+    _native_memo = NATIVE.Memo
+    trades_array = _native_memo(_TRADE_FROM_ATTRS, _CACHE_LIMIT).array
+    ids_array = NATIVE.strings_array
+    _request_memos: dict[Any, Any] = {}  # by the to_record function (one in practice)
+
+    def requests_array(items: Iterable[tuple[str, ProcessedRequest]], to_record: Any) -> bytes:
+        m = _request_memos.get(to_record)
+        if m is None:
+            m = _request_memos[to_record] = _native_memo(
+                lambda k, p: _write(_PROCESSED, to_record(k, p)), _CACHE_LIMIT)
+        return m.pairs(items)
+
+
 def state_bytes(s: TraderState, version: int, processed_to: Any) -> bytes:
     head = _write(_HEAD, {
         "version": version, "trader_id": s.trader_id,
@@ -131,9 +160,9 @@ def state_bytes(s: TraderState, version: int, processed_to: Any) -> bytes:
                           "bought": t.bought, "sold": t.sold} for k, t in s.share_totals.items()]})
     return b"".join((
         MAGIC, current("trader_state").fingerprint, head,
-        _array([_trade(t) for t in s.trades.values()]),
+        trades_array(s.trades.values()),
         middle,
-        _array([_request(k, p, processed_to) for k, p in s.requests.items()]),
-        _array([_exec_id(e) for e in s.exec_ids]),
+        requests_array(s.requests.items(), processed_to),
+        ids_array(s.exec_ids),
         _array([_string(d) for d in s.days_closed]),
     ))

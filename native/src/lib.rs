@@ -8,12 +8,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use std::collections::HashMap;
 
+mod memo;
 mod schema;
 use schema::{Compiler, Node, Record};
 
 /// A varint of the zigzag-encoded long, appended to `out`.
 #[inline]
-fn put_long(out: &mut Vec<u8>, n: i64) {
+pub(crate) fn put_long(out: &mut Vec<u8>, n: i64) {
     let mut z = ((n << 1) ^ (n >> 63)) as u64;
     while z > 0x7F {
         out.push(((z & 0x7F) | 0x80) as u8);
@@ -237,6 +238,8 @@ fn array_bytes<'py>(items: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyBytes>>
 #[pymodule]
 fn brokerage_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Writer>()?;
+    m.add_class::<memo::Memo>()?;
+    m.add_function(wrap_pyfunction!(memo::strings_array, m)?)?;
     m.add_function(wrap_pyfunction!(long_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(string_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(array_bytes, m)?)?;

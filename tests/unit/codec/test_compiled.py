@@ -21,6 +21,7 @@ from brokerage.codec import compiled, state_writer
 from brokerage.codec.compiled import Unsupported, compile_writer, long_bytes, zigzag
 from brokerage.codec.state import trade_to
 from brokerage.codec.state_log import _PREFIX
+from brokerage.config import Settings
 from brokerage.domain.state import Change, Fill, Superseded, Trade
 from brokerage.domain.types import OrderType, Side, TimeInForce, TradeStatus
 
@@ -81,6 +82,8 @@ def test_the_native_writers_are_built_where_cargo_is() -> None:
     """`make setup` builds them wherever Rust is installed; then they must be in use."""
     if not (shutil.which("cargo") or (Path.home() / ".cargo" / "bin" / "cargo").exists()):
         pytest.skip("no Rust toolchain here: the Python writers serve")
+    if not Settings().native_codec:
+        pytest.skip("BROKERAGE_NATIVE_CODEC=false chose the Python writers")
     assert compiled.NATIVE is not None
     assert type(compile_writer(parse_schema(schemas.load("order")))).__name__ == "Writer"
     assert compiled.string_bytes is compiled.NATIVE.string_bytes
