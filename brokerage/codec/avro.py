@@ -18,7 +18,7 @@ from fastavro.schema import fingerprint, to_parsing_canonical_form
 
 import schemas
 
-from .compiled import Unsupported, Writer, compile_writer
+from .compiled import NATIVE, Unsupported, Writer, compile_writer
 
 MAGIC = b"\xc3\x01"
 HEADER = 10
@@ -72,6 +72,15 @@ def _compiled(name: str) -> Writer | None:
         return None
 
 
+@cache
+def _native_reader(name: str) -> Any:
+    """The Rust reader of the current schema (native/), if built and the schema is covered."""
+    try:
+        return NATIVE.Reader(current(name).parsed) if NATIVE is not None else None
+    except ValueError:
+        return None
+
+
 def encode(name: str, record: dict[str, Any], reference: bool = False) -> bytes:
     """`reference`: fastavro's bytes, never a compiled writer's (what tests compare with)."""
     v = current(name)
@@ -85,8 +94,10 @@ def encode(name: str, record: dict[str, Any], reference: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def decode(name: str, data: bytes) -> dict[str, Any]:
-    """Unions of records come back as (full name, record) tuples, as `encode` takes them."""
+def decode(name: str, data: bytes, reference: bool = False) -> dict[str, Any]:
+    """Unions of records come back as (full name, record) tuples, as `encode` takes them.
+    Bytes in the current schema are read by the native reader where built (`reference`:
+    by fastavro always); older schemas are resolved by fastavro."""
     if len(data) < HEADER:
         raise DecodeError("TRUNCATED", f"{len(data)} bytes is shorter than the header")
     if data[:2] != MAGIC:
@@ -95,6 +106,15 @@ def decode(name: str, data: bytes) -> dict[str, Any]:
     if writer is None:
         raise DecodeError("UNKNOWN_FINGERPRINT", f"{data[2:HEADER].hex()} is not a {name}")
     reader = current(name)
+    native = None if reference or writer is not reader else _native_reader(name)
+    if native is not None:
+        try:
+            record, end = native(data, HEADER)
+        except ValueError as exc:
+            raise DecodeError("BAD_BODY", f"{type(exc).__name__}: {exc}") from exc
+        if end != len(data):
+            raise DecodeError("TRAILING_BYTES", f"{len(data) - end} bytes after the record")
+        return record
     buf = io.BytesIO(data)
     buf.seek(HEADER)
     try:

@@ -1,16 +1,17 @@
-//! Native parts of the worker's per-input path. Today: Avro binary writers compiled from a
-//! schema, byte for byte what `brokerage.codec.compiled` (and so fastavro) writes, with the
-//! same rules: a missing field with a default takes it, a missing one without raises.
-//! The Python writers stay the reference; tests/unit/codec/test_compiled.py runs both.
+//! Native parts of the per-message path: Avro readers (reader.rs), writers compiled from a
+//! schema and arrays of remembered items (memo.rs). The writers write byte for byte what
+//! `brokerage.codec.compiled` (and so fastavro) writes, with its rules: a missing field with
+//! a default takes it, a missing one without raises. The Python code stays the reference:
+//! tests/unit/codec (test_compiled, test_reader, test_state_writer) runs both.
 
 use pyo3::exceptions::{PyKeyError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
-use std::collections::HashMap;
 
 mod memo;
+mod reader;
 mod schema;
-use schema::{Compiler, Node, Record};
+use schema::{null_union, Compiler, Node, Record};
 
 /// A varint of the zigzag-encoded long, appended to `out`.
 #[inline]
@@ -65,7 +66,7 @@ impl Writer {
                 out.extend_from_slice(b);
                 Ok(())
             }
-            Node::Enum(symbols) => {
+            Node::Enum { symbols, .. } => {
                 let s = v
                     .cast::<PyString>()
                     .map_err(|_| PyKeyError::new_err(v.clone().unbind()))?;
@@ -78,13 +79,15 @@ impl Writer {
                     None => Err(PyKeyError::new_err(s.to_owned())),
                 }
             }
-            Node::Union { null_first, other } => {
+            Node::Union(branches) => {
+                let (null_first, other) = null_union(branches, &self.nodes)
+                    .ok_or_else(|| PyTypeError::new_err("unsupported union"))?;
                 if v.is_none() {
-                    put_long(out, if *null_first { 0 } else { 1 });
+                    put_long(out, if null_first { 0 } else { 1 });
                     Ok(())
                 } else {
-                    put_long(out, if *null_first { 1 } else { 0 });
-                    self.write(*other, v, out)
+                    put_long(out, if null_first { 1 } else { 0 });
+                    self.write(other, v, out)
                 }
             }
             Node::Array(item) => self.array(*item, v, out),
@@ -166,18 +169,20 @@ impl Writer {
     #[new]
     #[pyo3(signature = (schema, attrs = false))]
     fn new(schema: &Bound<'_, PyDict>, attrs: bool) -> PyResult<Self> {
-        let named: HashMap<String, Bound<'_, PyAny>> = match schema.get_item("__named_schemas")? {
-            Some(n) => n
-                .cast::<PyDict>()?
-                .iter()
-                .map(|(k, v)| Ok((k.extract::<String>()?, v)))
-                .collect::<PyResult<_>>()?,
-            None => HashMap::new(),
-        };
-        let mut c = Compiler::new(named);
-        let root = c.node(schema.as_any())?;
+        let (c, root) = Compiler::compile(schema)?;
         if !matches!(c.nodes[root], Node::Record(_)) {
-            return Err(PyTypeError::new_err("the schema must be a record"));
+            return Err(PyValueError::new_err(
+                "unsupported: the schema must be a record",
+            ));
+        }
+        for n in &c.nodes {
+            if let Node::Union(b) = n {
+                if null_union(b, &c.nodes).is_none() {
+                    return Err(PyValueError::new_err(
+                        "unsupported: a union other than null|T",
+                    ));
+                }
+            }
         }
         Ok(Writer {
             nodes: c.nodes,
@@ -239,6 +244,7 @@ fn array_bytes<'py>(items: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyBytes>>
 fn brokerage_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Writer>()?;
     m.add_class::<memo::Memo>()?;
+    m.add_class::<reader::Reader>()?;
     m.add_function(wrap_pyfunction!(memo::strings_array, m)?)?;
     m.add_function(wrap_pyfunction!(long_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(string_bytes, m)?)?;

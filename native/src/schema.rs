@@ -13,8 +13,13 @@ pub enum Node {
     Long,
     Str,
     Bytes,
-    Enum(Vec<String>),
-    Union { null_first: bool, other: usize },
+    Enum {
+        symbols: Vec<String>,
+        py: Vec<Py<PyString>>,
+    },
+    /// Branches, each with the name fastavro tags its value with (`return_record_name`):
+    /// an inline record's, or a named type's referred to by name.
+    Union(Vec<(usize, Option<Py<PyString>>)>),
     Array(usize),
     Record(usize),
 }
@@ -27,6 +32,22 @@ pub struct Field {
 
 pub struct Record {
     pub fields: Vec<Field>,
+}
+
+/// The writer covers only unions of null and one other type, as compiled.py does.
+pub fn null_union(
+    branches: &[(usize, Option<Py<PyString>>)],
+    nodes: &[Node],
+) -> Option<(bool, usize)> {
+    match branches {
+        [(a, _), (b, _)] => match (&nodes[*a], &nodes[*b]) {
+            (Node::Null, Node::Null) => None,
+            (Node::Null, _) => Some((true, *b)),
+            (_, Node::Null) => Some((false, *a)),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 pub struct Compiler<'py> {
@@ -48,6 +69,22 @@ impl<'py> Compiler<'py> {
             nodes: Vec::new(),
             records: Vec::new(),
         }
+    }
+
+    /// `schema` as fastavro's `parse_schema` returns it (named types under
+    /// `__named_schemas`): the compiler's nodes and the root's.
+    pub fn compile(schema: &Bound<'py, PyDict>) -> PyResult<(Self, usize)> {
+        let named: HashMap<String, Bound<'py, PyAny>> = match schema.get_item("__named_schemas")? {
+            Some(n) => n
+                .cast::<PyDict>()?
+                .iter()
+                .map(|(k, v)| Ok((k.extract::<String>()?, v)))
+                .collect::<PyResult<_>>()?,
+            None => HashMap::new(),
+        };
+        let mut c = Compiler::new(named);
+        let root = c.node(schema.as_any())?;
+        Ok((c, root))
     }
 
     fn push(&mut self, n: Node) -> usize {
@@ -79,7 +116,12 @@ impl<'py> Compiler<'py> {
                 let symbols = d
                     .get_item("symbols")?
                     .ok_or_else(|| unsupported(kind.clone()))?;
-                Ok(self.push(Node::Enum(symbols.extract()?)))
+                let symbols: Vec<String> = symbols.extract()?;
+                let py = symbols
+                    .iter()
+                    .map(|s| PyString::intern(t.py(), s).unbind())
+                    .collect();
+                Ok(self.push(Node::Enum { symbols, py }))
             }
             "array" => {
                 let items = d
@@ -106,19 +148,29 @@ impl<'py> Compiler<'py> {
     }
 
     fn union(&mut self, branches: &Bound<'py, PyList>) -> PyResult<usize> {
-        let is_null =
-            |b: &Bound<'py, PyAny>| b.extract::<String>().map(|s| s == "null").unwrap_or(false);
-        if branches.len() != 2 {
-            return Err(unsupported(format!("union {branches}")));
+        let mut out = Vec::with_capacity(branches.len());
+        for b in branches.iter() {
+            out.push((self.node(&b)?, self.tag(&b)?));
         }
-        let (a, b) = (branches.get_item(0)?, branches.get_item(1)?);
-        let (null_first, other) = match (is_null(&a), is_null(&b)) {
-            (true, false) => (true, b),
-            (false, true) => (false, a),
-            _ => return Err(unsupported(format!("union {branches}"))),
+        Ok(self.push(Node::Union(out)))
+    }
+
+    /// fastavro's tag for a union branch: an inline record's name, or a named type's.
+    fn tag(&self, b: &Bound<'py, PyAny>) -> PyResult<Option<Py<PyString>>> {
+        let named = if let Ok(s) = b.cast::<PyString>() {
+            self.named.get(s.to_str()?)
+        } else if let Ok(d) = b.cast::<PyDict>() {
+            match d.get_item("type")? {
+                Some(k) if k.extract::<String>().ok().as_deref() == Some("record") => Some(b),
+                _ => None,
+            }
+        } else {
+            None
         };
-        let other = self.node(&other)?;
-        Ok(self.push(Node::Union { null_first, other }))
+        match named {
+            Some(n) => Ok(Some(n.get_item("name")?.cast_into::<PyString>()?.unbind())),
+            None => Ok(None),
+        }
     }
 
     fn record(&mut self, d: &Bound<'py, PyDict>) -> PyResult<usize> {
