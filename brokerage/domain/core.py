@@ -9,8 +9,6 @@ remembered requests, 2,000 execution ids) is most of the cost.
 
 from __future__ import annotations
 
-import hashlib
-
 from .events import (
     AmendTrade,
     CancelTrade,
@@ -26,6 +24,7 @@ from .events import (
     Withdraw,
 )
 from .executions import on_execution
+from .identity import fingerprint
 from .ledger import rebalance
 from .records import evolve
 from .refdata import RefData
@@ -42,15 +41,6 @@ from .types import RejectReason, TimeInForce, TradeStatus
 from .windows import evict_closed, remember, remember_request
 
 MAX_DAYS_REMEMBERED = 10
-
-
-def fingerprint(req: Request) -> str:
-    """The request's identity for idempotency: its body, not when it arrived. An amend's
-    time in force is appended only when set: amends from before it existed keep theirs."""
-    body = repr(evolve(req, at_ms=0))
-    if isinstance(req, AmendTrade) and req.time_in_force is not None:
-        body += f"+time_in_force={req.time_in_force.value}"
-    return hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
 
 
 def apply(state: TraderState, event: Event, refdata: RefData) -> tuple[TraderState, list[Output]]:
