@@ -5,6 +5,8 @@ ones, and both equal fastavro's; a remembered item is never served under another
 from __future__ import annotations
 
 import io
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -73,3 +75,33 @@ def test_an_item_that_does_not_encode_raises_and_is_not_remembered() -> None:
         w.trades_array([object()])
     with pytest.raises(TypeError):
         w.ids_array(["a", 7])
+
+
+def test_a_memo_serves_many_threads_at_once() -> None:
+    """An encoder that lets other threads run (here: sleep(0)) must not make a concurrent
+    call fail or mix up entries, while the memo fills, is cleared and refills."""
+    def encode(k: str, v: object) -> bytes:
+        time.sleep(0)
+        return w.string_bytes(f"{k}={id(v)}")
+
+    memo = NATIVE.Memo(encode, 50)
+    kept = [object() for _ in range(40)]
+    errors: list[BaseException] = []
+
+    def hammer(n: int) -> None:
+        try:
+            for i in range(150):
+                pairs = [(f"r{n}-{j}", kept[(i + j) % len(kept)]) for j in range(5)]
+                pairs.append((f"new{n}-{i}", object()))
+                want = fastavro_array("string", [f"{k}={id(v)}" for k, v in pairs])
+                assert memo.pairs(pairs) == want
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+    assert 0 < len(memo) <= 50
