@@ -1,6 +1,7 @@
-"""The native Avro writers (the `brokerage_native` extension, built from native/ by
-`make setup`): byte for byte the Python writers of compiled.py, which stay the reference and
-the fallback. Used when installed, unless BROKERAGE_NATIVE_CODEC=false."""
+"""The native Avro codec (the `brokerage_native` extension, built from native/ by
+`make setup`): writers, readers and state arrays giving byte for byte what the Python codec
+gives, which stays the reference and the fallback. Used when installed, unless
+BROKERAGE_NATIVE_CODEC=false."""
 
 from __future__ import annotations
 

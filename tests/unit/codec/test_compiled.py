@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import schemas
-from brokerage.codec import compiled, state_writer
+from brokerage.codec import compiled, primitives, state_writer
 from brokerage.codec.compiled import Unsupported, compile_writer, long_bytes, zigzag
 from brokerage.codec.state import trade_to
 from brokerage.config import Settings
@@ -92,19 +92,19 @@ def test_a_value_of_the_wrong_type_raises(native: bool, field: str, value: Any,
 @given(LONG)
 def test_longs(n: int) -> None:
     assert long_bytes(n) == zigzag(n) == fastavro_bytes(parse_schema("long"), n)  # type: ignore[arg-type]
-    assert compiled._long_bytes(n) == long_bytes(n)
+    assert primitives._long_bytes(n) == long_bytes(n)
 
 
 @given(st.text(max_size=80), st.lists(st.binary(max_size=8), max_size=70))
 def test_strings_and_arrays_from_either_backend(s: str, items: list[bytes]) -> None:
-    assert compiled.string_bytes(s) == compiled._string_bytes(s) == fastavro_bytes(
+    assert compiled.string_bytes(s) == primitives._string_bytes(s) == fastavro_bytes(
         parse_schema("string"), s)  # type: ignore[arg-type]
-    assert compiled.array_bytes(items) == compiled._array_bytes(items)
+    assert compiled.array_bytes(items) == primitives._array_bytes(items)
 
 
 @pytest.mark.parametrize("n", [2**63, -(2**63) - 1])
 def test_a_long_out_of_range_raises(n: int) -> None:
-    for write in {long_bytes, compiled._long_bytes}:
+    for write in {long_bytes, primitives._long_bytes}:
         with pytest.raises(ValueError):
             write(n)
 
