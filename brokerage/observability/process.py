@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from urllib.parse import urlsplit
 
+from brokerage.codec.compiled import NATIVE
 from brokerage.config import Settings
 
 from . import gcpause, logs, otel
@@ -25,6 +27,8 @@ def start(command: str, settings: Settings) -> None:
         gcpause.tune(settings.gc_thresholds)
         if settings.nice:
             os.nice(settings.nice)
+        logging.getLogger("brokerage").info(
+            "Avro codec: %s", "native (Rust)" if NATIVE is not None else "Python")
 
 
 def secrets(settings: Settings) -> tuple[str | None, ...]:
