@@ -127,9 +127,10 @@ class Settings(BaseSettings):
     # Services' cyclic GC (observability/gcpause.py): CPython's default (700, 10, 10) paused
     # the worker ~250 ms about once a second under load. JSON: BROKERAGE_GC_THRESHOLDS=[700,10,10]
     gc_thresholds: tuple[int, int, int] = (10_000, 10, 100)
-    # The compiled Rust Avro writers (native/, built by `make setup`), when installed; off:
-    # the Python writers, which stay the reference (codec/native.py).
-    native_codec: bool = True
+    # The Rust extension (native/, built by `make setup`), when installed: the Avro codec and
+    # the rules' record copies. Off: the Python code, which stays the reference
+    # (brokerage/native.py).
+    native: bool = True
     metrics_bind: str = "127.0.0.1"  # where the sequencer's and connector's probes listen
     # Our topics in a cluster: 3 replicas and min ISR 2 survive one broker down.
     replication_factor: int = 1

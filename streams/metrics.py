@@ -23,8 +23,8 @@ RECOVERY_REMAINING = Gauge("brokerage_worker_recovery_remaining_messages",
                            "Changelog messages left to read before tables are recovered",
                            ["kind"])
 ASSIGNED = Gauge("brokerage_worker_assigned_partitions", "Input partitions this worker owns")
-NATIVE_CODEC = Gauge("brokerage_worker_native_codec",
-                     "1: Avro written by the native (Rust) writers; 0: by the Python ones")
+NATIVE = Gauge("brokerage_worker_native",
+               "1: the native (Rust) extension in use (Avro codec, record copies); 0: Python")
 RECOVERY_SECONDS = Histogram(
     "brokerage_worker_recovery_seconds", "Time from rebalance start to tables recovered",
     buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300),

@@ -37,7 +37,7 @@ YIELD_EVERY = 1_000  # inputs of a batch between turns of the event loop
 
 def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App:
     app = create_app(settings, bootstrap, worker_id)
-    metrics.NATIVE_CODEC.set(compiled.NATIVE is not None)
+    metrics.NATIVE.set(compiled.NATIVE is not None)
     refdata = refdata_mod.load(settings.refdata_path)
     table = trader_table(app, settings)
     cache = StoredCache()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import native
+from brokerage import native
 
 
 def zigzag(n: int) -> bytes:

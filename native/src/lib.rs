@@ -10,6 +10,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 mod memo;
 mod reader;
+mod records;
 mod schema;
 use schema::{null_union, Compiler, Node, Record};
 
@@ -245,6 +246,8 @@ fn brokerage_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Writer>()?;
     m.add_class::<memo::Memo>()?;
     m.add_class::<reader::Reader>()?;
+    m.add_class::<records::Copier>()?;
+    m.add_function(wrap_pyfunction!(records::slot_offsets, m)?)?;
     m.add_function(wrap_pyfunction!(memo::strings_array, m)?)?;
     m.add_function(wrap_pyfunction!(long_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(string_bytes, m)?)?;

@@ -38,8 +38,8 @@ def test_the_native_writers_are_built_where_cargo_is() -> None:
     """`make setup` builds them wherever Rust is installed; then they must be in use."""
     if not (shutil.which("cargo") or (Path.home() / ".cargo" / "bin" / "cargo").exists()):
         pytest.skip("no Rust toolchain here: the Python writers serve")
-    if not Settings().native_codec:
-        pytest.skip("BROKERAGE_NATIVE_CODEC=false chose the Python writers")
+    if not Settings().native:
+        pytest.skip("BROKERAGE_NATIVE=false chose the Python writers")
     assert compiled.NATIVE is not None
     assert type(compile_writer(parse_schema(schemas.load("order")))).__name__ == "Writer"
     assert compiled.string_bytes is compiled.NATIVE.string_bytes
