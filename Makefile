@@ -12,13 +12,14 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
-# The native writers (native/, Rust through PyO3 and maturin), wherever a Rust toolchain is:
-# without one the Python writers serve, byte for byte the same (brokerage/codec/native.py).
+# The native extension (native/, Rust through PyO3 and maturin: the Avro codec and the rules'
+# record copies), wherever a Rust toolchain is; without one the Python code serves, with the
+# same results (brokerage/native.py).
 CARGO ?= $(shell command -v cargo 2>/dev/null || ls $(HOME)/.cargo/bin/cargo 2>/dev/null)
 $(BIN)/.native: $(BIN)/.installed native/Cargo.toml native/Cargo.lock native/pyproject.toml $(wildcard native/src/*.rs)
 	@if [ -n "$(CARGO)" ]; then \
 	  PATH="$$(dirname $(CARGO)):$$PATH" $(BIN)/pip install -q ./native && touch $@; \
-	else echo "no Rust toolchain (cargo): the Avro writers stay in Python"; fi
+	else echo "no Rust toolchain (cargo): the Python codec and copies serve"; fi
 
 setup: $(BIN)/.installed $(BIN)/.native
 
