@@ -1,8 +1,9 @@
 //! Native parts of the per-message path: Avro readers (reader.rs), writers compiled from a
-//! schema and arrays of remembered items (memo.rs). The writers write byte for byte what
-//! `brokerage.codec.compiled` (and so fastavro) writes, with its rules: a missing field with
-//! a default takes it, a missing one without raises. The Python code stays the reference:
-//! tests/unit/codec (test_compiled, test_reader, test_state_writer) runs both.
+//! schema, arrays of remembered items (memo.rs) and the rules' record copies (records.rs).
+//! The writers write byte for byte what `brokerage.codec.compiled` (and so fastavro)
+//! writes, with its rules: a missing field with a default takes it, a missing one without
+//! raises. The Python code stays the reference: tests/unit/codec and
+//! tests/unit/domain/test_records.py run both.
 
 use pyo3::exceptions::{PyKeyError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -23,6 +24,13 @@ pub(crate) fn put_long(out: &mut Vec<u8>, n: i64) {
         z >>= 7;
     }
     out.push(z as u8);
+}
+
+/// Avro bytes or string: the length, then the bytes.
+#[inline]
+pub(crate) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_long(out, b.len() as i64);
+    out.extend_from_slice(b);
 }
 
 fn as_long(v: &Bound<'_, PyAny>) -> PyResult<i64> {
@@ -57,14 +65,12 @@ impl Writer {
             }
             Node::Str => {
                 let s = v.cast::<PyString>()?.to_str()?;
-                put_long(out, s.len() as i64);
-                out.extend_from_slice(s.as_bytes());
+                put_bytes(out, s.as_bytes());
                 Ok(())
             }
             Node::Bytes => {
                 let b = v.cast::<PyBytes>()?.as_bytes();
-                put_long(out, b.len() as i64);
-                out.extend_from_slice(b);
+                put_bytes(out, b);
                 Ok(())
             }
             Node::Enum { symbols, .. } => {
@@ -213,8 +219,7 @@ fn long_bytes<'py>(n: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
 fn string_bytes<'py>(s: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyBytes>> {
     let b = s.to_str()?.as_bytes();
     let mut out = Vec::with_capacity(b.len() + 2);
-    put_long(&mut out, b.len() as i64);
-    out.extend_from_slice(b);
+    put_bytes(&mut out, b);
     Ok(PyBytes::new(s.py(), &out))
 }
 

@@ -11,7 +11,7 @@ use pyo3::types::{PyBytes, PyString};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use crate::put_long;
+use crate::{put_bytes, put_long};
 
 struct Entry {
     obj: Py<PyAny>,
@@ -144,8 +144,7 @@ pub fn strings_array<'py>(items: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBy
     for s in items.try_iter()? {
         let s = s?;
         let s = s.cast::<PyString>()?.to_str()?;
-        put_long(&mut body, s.len() as i64);
-        body.extend_from_slice(s.as_bytes());
+        put_bytes(&mut body, s.as_bytes());
         count += 1;
     }
     Ok(finish(items.py(), count, &body))
