@@ -10,7 +10,7 @@ from typing import Any
 from brokerage.observability import otel, trace
 from brokerage.service.batch import Batch
 from brokerage.service.frames import Input
-from brokerage.service.messages import Out, Send, source_of
+from brokerage.service.messages import Out, Send
 
 from . import metrics, observe
 
@@ -18,8 +18,7 @@ from . import metrics, observe
 def apply(batch: Batch, inp: Input, read: Callable[[bytes], bytes | None],
           executions_topic: str) -> list[Send]:
     """One input through the rules, with its trace, metrics and event line."""
-    src = source_of(inp.headers, inp.topic, inp.partition, inp.offset, inp.timestamp_ms,
-                    executions_topic)
+    src = inp.source(executions_topic)
     key = inp.key
     # The trace the input carries goes on with everything it causes (README: Operating).
     with otel.span("apply", trace.from_headers(inp.headers), "consumer") as ctx, \

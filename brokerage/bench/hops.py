@@ -20,7 +20,6 @@ from confluent_kafka import Consumer, TopicPartition
 
 from brokerage.codec import avro
 from brokerage.service import frames
-from brokerage.service.messages import SRC_TOPIC
 
 from . import stats
 
@@ -39,7 +38,7 @@ def read(cons: Consumer, requests: str, inputs: str, responses: str) -> Stamps:
             stamps[rid] = None if rid in stamps else [m.timestamp()[1], 0, 0]
     for m in _records(cons, inputs):
         for i in frames.inputs_of(m):
-            if dict(i.headers).get(SRC_TOPIC) != requests.encode():
+            if i.source("").topic != requests:
                 continue
             s = stamps.get(_request_id(i.value) or "")
             if s is not None and not s[1]:

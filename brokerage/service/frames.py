@@ -19,13 +19,13 @@ from aiokafka.partitioner import murmur2
 
 from brokerage.codec import avro
 
-from .messages import envelope
+from .messages import Source, source_of
 
 FRAME = "input_frame"
 BUDGET = 256 * 1024  # bytes of inputs per frame; an input larger than this goes alone
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ costs ~5x, and one is made per input
 class Input:
     """One input of the merged log, where it sits there (a frame's inputs share an offset)."""
 
@@ -34,8 +34,20 @@ class Input:
     offset: int
     key: bytes | None
     value: bytes | None
-    headers: list[tuple[str, bytes]]
+    headers: list[tuple[str, bytes]]  # its own (the trace); an unframed one's src.* too
     timestamp_ms: int
+    # A framed input's origin (topic, partition, offset, timestamp_ms) as the frame holds it:
+    # not written into headers to be parsed back, once per input in every reader.
+    origin: tuple[str, int, int, int] | None = None
+
+    def source(self, executions_topic: str) -> Source:
+        """Where the input really came from: its frame's record, the sequencer's src.*
+        headers of an unframed one, else this message itself."""
+        if self.origin is not None:
+            topic, partition, offset, timestamp_ms = self.origin
+            return Source(topic, partition, offset, topic == executions_topic, timestamp_ms)
+        return source_of(self.headers, self.topic, self.partition, self.offset,
+                         self.timestamp_ms, executions_topic)
 
     @classmethod
     def of(cls, m: Any) -> Input:
@@ -67,9 +79,10 @@ def unpack(msg: Input) -> list[Input]:
         frame = avro.decode(FRAME, msg.value or b"")
     except avro.DecodeError:  # the rules dead-letter it whole, bytes intact
         return [msg]
-    return [Input(msg.topic, msg.partition, msg.offset, i["key"], i["value"],
-                  envelope(i["topic"], i["partition"], i["offset"], i["timestamp_ms"])
-                  + [(h["name"], h["value"]) for h in i["headers"]], msg.timestamp_ms)
+    topic, partition, offset, at = msg.topic, msg.partition, msg.offset, msg.timestamp_ms
+    return [Input(topic, partition, offset, i["key"], i["value"],
+                  [(h["name"], h["value"]) for h in i["headers"]] if i["headers"] else [], at,
+                  (i["topic"], i["partition"], i["offset"], i["timestamp_ms"]))
             for i in frame["inputs"]]
 
 

@@ -12,7 +12,7 @@ from brokerage.codec.state_log import states_of
 from brokerage.domain.refdata import RefData
 
 from .frames import inputs_of
-from .handler import handle, source_of
+from .handler import handle
 
 
 @dataclass
@@ -26,8 +26,7 @@ def rebuild(inputs: Iterable[Message], refdata: RefData, executions_topic: str) 
     out = Rebuilt()
     for inp in (i for msg in inputs for i in inputs_of(msg)):
         key = inp.key
-        src = source_of(inp.headers, inp.topic, inp.partition, inp.offset, inp.timestamp_ms,
-                        executions_topic)
+        src = inp.source(executions_topic)
         result = handle(src, key, inp.value, out.states.get(key) if key else None, refdata)
         out.events += 1
         if result.state is not None and key:

@@ -14,7 +14,7 @@ from brokerage.domain import core
 from brokerage.domain.refdata import RefData
 from brokerage.domain.state import TraderState
 from brokerage.service.frames import Input
-from brokerage.service.handler import decode_event, source_of
+from brokerage.service.handler import decode_event
 
 from .project import Rows, project
 
@@ -35,8 +35,7 @@ def apply_batch(inputs: Iterable[Input], known: dict[str, TraderState], refdata:
     for msg in inputs:
         batch.inputs += 1
         batch.next_offsets[msg.partition] = msg.offset + 1
-        src = source_of(msg.headers, msg.topic, msg.partition, msg.offset, msg.timestamp_ms,
-                        executions_topic)
+        src = msg.source(executions_topic)
         try:
             event = decode_event(src, msg.key, msg.value or b"")
         except (avro.DecodeError, MalformedRecord):

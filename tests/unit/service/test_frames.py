@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from brokerage.codec import avro
 from brokerage.service import frames
 from brokerage.service.frames import Input
-from brokerage.service.messages import source_of
 
 TRACE = ("traceparent", b"00-" + b"a" * 32 + b"-" + b"b" * 16 + b"-01")
 
@@ -35,8 +34,7 @@ def test_what_is_packed_unpacks_to_the_same_inputs_in_order(spec: list[tuple[str
         got += frames.unpack(Input("inputs", 3, 100 + n, None, value, [], 5))
     assert [(i.key, i.value) for i in got] == [(k, v) for _, _, _, k, v in spec]
     assert all(i.partition == 3 and TRACE in i.headers for i in got)
-    sources = [source_of(i.headers, i.topic, i.partition, i.offset, i.timestamp_ms, "execs")
-               for i in got]
+    sources = [i.source("execs") for i in got]
     assert [(s.topic, s.partition, s.offset, s.is_execution) for s in sources] == [
         (t, p, o, t == "execs") for t, p, o, _, _ in spec]
     assert [s.timestamp_ms for s in sources] == [1_700_000_000_000 + o for _, _, o, _, _ in spec]
