@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from math import isqrt
 from typing import Any
 
+from brokerage.domain.records import fast_init
 from brokerage.domain.state import TraderState
 from brokerage.security.envelope import seal_state
 
@@ -46,6 +47,7 @@ class MissingSnapshot(Exception):
     """A head names a snapshot the table does not hold: the table is damaged."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Head:
     seq: int = 0
@@ -55,6 +57,7 @@ class Head:
     changes: tuple[bytes, ...] = ()  # encoded StateChange records
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Stored:
     state: TraderState

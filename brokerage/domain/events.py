@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .records import fast_init
 from .types import (
     AnomalyReason,
     ExecType,
@@ -18,6 +19,7 @@ from .types import (
 # ---- requests from traders (the trade-request topic) ----
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class NewTrade:
     request_id: str  # the client's idempotency key
@@ -31,6 +33,7 @@ class NewTrade:
     at_ms: int = field(default=0, compare=False)  # input time (Kafka timestamp); not identity
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AmendTrade:
     request_id: str
@@ -44,6 +47,7 @@ class AmendTrade:
     time_in_force: TimeInForce | None = field(default=None, repr=False)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CancelTrade:
     request_id: str
@@ -52,6 +56,7 @@ class CancelTrade:
     at_ms: int = field(default=0, compare=False)  # input time (Kafka timestamp); not identity
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Deposit:
     request_id: str
@@ -61,6 +66,7 @@ class Deposit:
     at_ms: int = field(default=0, compare=False)  # input time (Kafka timestamp); not identity
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Withdraw:
     request_id: str
@@ -75,6 +81,7 @@ Request = NewTrade | AmendTrade | CancelTrade | Deposit | Withdraw
 # ---- from the exchange connector (the executions topic) and the session calendar ----
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ExecutionReport:
     exec_id: str  # unique per exchange report; the dedup key
@@ -88,6 +95,7 @@ class ExecutionReport:
     at_ms: int = field(default=0, compare=False)  # input time (Kafka timestamp); not identity
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class EndOfDay:
     """The trading day is over: the trader's open DAY trades expire."""
@@ -102,6 +110,7 @@ Event = Request | ExecutionReport | EndOfDay
 # ---- outputs ----
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Response:
     """The answer to one request: accepted (with the trade) or rejected with a reason."""
@@ -115,6 +124,7 @@ class Response:
     message: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderCommand:
     """What the exchange connector must do. order_id is stable per (trade, version)."""
@@ -136,6 +146,7 @@ class OrderCommand:
     new_time_in_force: TimeInForce | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TradeUpdate:
     """A trade changed because of the exchange (ack, fill, cancel, expiry...)."""
@@ -151,6 +162,7 @@ class TradeUpdate:
     order_id: str = ""  # the live exchange order after the update: names its version
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Anomaly:
     """An exchange report the rules refused; the state is unchanged. For alerts and audit."""

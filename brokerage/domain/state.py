@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .events import Response
-from .records import evolve
+from .records import evolve, fast_init
 from .trade import MAX_HISTORY, Change, Fill, Superseded, Trade, Trades, closed_count
 
 __all__ = ["MAX_HISTORY", "Change", "Fill", "Superseded", "Trade", "Trades", "closed_count",
@@ -28,12 +28,14 @@ MAX_REMEMBERED_EXECUTIONS = 2000
 MAX_CLOSED_TRADES = 50
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Position:
     available: int = 0
     blocked: int = 0
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Totals:
     """Running sums the conservation checks and statements rely on."""
@@ -45,6 +47,7 @@ class Totals:
     fees: int = 0
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ShareTotals:
     deposited: int = 0
@@ -53,6 +56,7 @@ class ShareTotals:
     sold: int = 0
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ProcessedRequest:
     fingerprint: str

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .records import evolve
+from .records import evolve, fast_init
 from .types import OrderType, Side, TimeInForce, TradeStatus
 
 MAX_HISTORY = 16  # status changes (and replaced versions) kept per trade
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Change:
     """One step in a trade's life: when, the status after it, and what caused it."""
@@ -21,6 +22,7 @@ class Change:
     cause: str  # a request id, or "exec:<exec_id>"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Fill:
     exec_id: str
@@ -29,6 +31,7 @@ class Fill:
     fee: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Superseded:
     """A version of a trade that a confirmed replace superseded: its terms and identity, so
@@ -45,6 +48,7 @@ class Superseded:
     replaced_by: str  # the amend's request id, which made the next version
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Trade:
     trade_id: str

@@ -12,10 +12,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from brokerage.domain.records import fast_init
+
 HEADER = "traceparent"
 _FORMAT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TraceContext:
     trace_id: str  # 32 lower-case hex digits, never all zero

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from brokerage.domain.events import Output
+from brokerage.domain.records import fast_init
 
 SRC_TOPIC, SRC_PARTITION = "src.topic", "src.partition"
 SRC_OFFSET, SRC_TIMESTAMP = "src.offset", "src.timestamp_ms"
@@ -20,6 +21,7 @@ class Out(StrEnum):
     DEAD_LETTERS = "dead_letters"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Source:
     topic: str

@@ -252,6 +252,7 @@ fn brokerage_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<memo::Memo>()?;
     m.add_class::<reader::Reader>()?;
     m.add_class::<records::Copier>()?;
+    m.add_class::<records::Filler>()?;
     m.add_function(wrap_pyfunction!(records::slot_offsets, m)?)?;
     m.add_function(wrap_pyfunction!(memo::strings_array, m)?)?;
     m.add_function(wrap_pyfunction!(long_bytes, m)?)?;

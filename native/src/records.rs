@@ -7,7 +7,7 @@
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyType};
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use std::collections::HashMap;
 
 const HEAD: usize = std::mem::size_of::<ffi::PyObject>();
@@ -121,5 +121,61 @@ impl Copier {
             }
         }
         Ok(new)
+    }
+}
+
+/// A frozen dataclass's `__init__` body: its fields' values stored by their offsets, in
+/// field order. A generated Python `__init__` binds the arguments (defaults, keywords) and
+/// calls this once, instead of one `object.__setattr__` per field.
+#[pyclass(frozen, module = "brokerage_native")]
+pub struct Filler {
+    cls: Py<PyType>,
+    offsets: Vec<usize>,
+}
+
+#[pymethods]
+impl Filler {
+    #[new]
+    fn py_new(cls: Bound<'_, PyType>, offsets: Vec<usize>) -> PyResult<Self> {
+        let size: usize = cls.getattr("__basicsize__")?.extract()?;
+        if offsets.iter().any(|o| *o < HEAD || o + WORD > size) {
+            return Err(PyValueError::new_err("offsets outside the object"));
+        }
+        Ok(Filler {
+            cls: cls.unbind(),
+            offsets,
+        })
+    }
+
+    /// Stores `values` (one per field) into `obj`, an instance of the class or a subclass
+    /// (whose layout extends it).
+    #[pyo3(signature = (obj, *values))]
+    fn __call__(&self, obj: &Bound<'_, PyAny>, values: &Bound<'_, PyTuple>) -> PyResult<()> {
+        if !obj.is_instance(self.cls.bind(obj.py()))? {
+            return Err(PyTypeError::new_err("a filler serves one class"));
+        }
+        if values.len() != self.offsets.len() {
+            return Err(PyTypeError::new_err(format!(
+                "{} values for {} fields",
+                values.len(),
+                self.offsets.len()
+            )));
+        }
+        let dst = obj.as_ptr() as *mut u8;
+        // SAFETY: the object is an instance of the class, whose slots are at these offsets
+        // (checked against its size, and found by `slot_offsets` on an instance). A value
+        // already there (an `__init__` called again) is released after the new one is in.
+        unsafe {
+            for (&off, v) in self.offsets.iter().zip(values.iter()) {
+                let slot = dst.add(off) as *mut *mut ffi::PyObject;
+                let old = *slot;
+                ffi::Py_IncRef(v.as_ptr());
+                *slot = v.as_ptr();
+                if !old.is_null() {
+                    ffi::Py_DecRef(old);
+                }
+            }
+        }
+        Ok(())
     }
 }
