@@ -29,6 +29,7 @@ from brokerage.domain import refdata
 from brokerage.domain.events import ExecutionReport, OrderCommand
 from brokerage.domain.types import ExecType, OrderAction
 from brokerage.observability import gcpause, logs, trace
+from brokerage.observability.metrics import Tally
 from brokerage.service.batch import Batch, StoredCache
 from brokerage.service.frames import Input as FrameInput
 from brokerage.service.frames import framed, pack, unpack
@@ -82,9 +83,11 @@ def glued(batch: Recording, todo: list[tuple[bytes, bytes, bool]], offset: int,
                     [trace.header(trace.new())]) for j, (key, value, rep) in enumerate(todo)]
     packed = list(pack(items))
     PACKING[0] += time.process_time() - started
+    tally = Tally()
     for value in packed:
         for inp in unpack(FrameInput("inputs", 0, offset, None, value, [], 0)):
-            worker_apply(batch, inp, read, "executions")
+            worker_apply(batch, inp, read, "executions", tally)
+    tally.flush()
     return batch.results
 
 

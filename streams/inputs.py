@@ -8,6 +8,7 @@ from time import perf_counter
 from typing import Any
 
 from brokerage.observability import otel, trace
+from brokerage.observability.metrics import Tally
 from brokerage.service.batch import Batch
 from brokerage.service.frames import Input
 from brokerage.service.messages import Out, Send
@@ -16,8 +17,9 @@ from . import metrics, observe
 
 
 def apply(batch: Batch, inp: Input, read: Callable[[bytes], bytes | None],
-          executions_topic: str) -> list[Send]:
-    """One input through the rules, with its trace, metrics and event line."""
+          executions_topic: str, tally: Tally) -> list[Send]:
+    """One input through the rules, with its trace, metrics (into `tally`: the caller
+    flushes it) and event line."""
     src = inp.source(executions_topic)
     key = inp.key
     # The trace the input carries goes on with everything it causes (README: Operating).
@@ -25,12 +27,12 @@ def apply(batch: Batch, inp: Input, read: Callable[[bytes], bytes | None],
             trace.bound(ctx, trader_id=key.decode("utf-8", "replace") if key else None):
         started = perf_counter()
         result = batch.apply(src, key, inp.value, read)
-        metrics.APPLY_SECONDS.observe(perf_counter() - started)
-        metrics.events_of(result.kind).inc()
-        observe.record(result)
+        tally.observe(metrics.APPLY_SECONDS, perf_counter() - started)
+        tally.inc(metrics.events_of(result.kind))
+        observe.record(result, tally)
         for s in result.sends:
             if s.to is Out.DEAD_LETTERS:
-                metrics.dead_letters_of(dict(s.headers)["dlq.code"].decode()).inc()
+                tally.inc(metrics.dead_letters_of(dict(s.headers)["dlq.code"].decode()))
             s.headers.append(trace.header(ctx))
     return result.sends
 

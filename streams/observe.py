@@ -16,7 +16,7 @@ from brokerage.config import Settings
 from brokerage.domain.events import Anomaly, OrderCommand, Response, TradeUpdate
 from brokerage.domain.types import RejectReason
 from brokerage.observability.eventlog import EventLog
-from brokerage.observability.metrics import CONSUMER_LAG, REQUEST_TYPES
+from brokerage.observability.metrics import CONSUMER_LAG, REQUEST_TYPES, Tally
 from brokerage.service.batch import StoredCache
 from brokerage.service.messages import Result
 
@@ -28,9 +28,10 @@ log = EventLog()
 _faust_metrics: list[FaustMetrics] = []  # registered once per process
 
 
-def record(result: Result) -> None:
-    """Count what one input did, and log it in one line (the trace ids are bound by the
-    caller): a line per input, not per output, as the lines cost more than the rules."""
+def record(result: Result, tally: Tally) -> None:
+    """Count what one input did (into `tally`), and log it in one line (the trace ids are
+    bound by the caller): a line per input, not per output, as the lines cost more than the
+    rules."""
     parts: list[str] = []
     ids: dict[str, Any] = {}
     keep = False  # a refusal: logged past any sampling
@@ -41,8 +42,8 @@ def record(result: Result) -> None:
             # A redelivered request's stored answer was counted the first time (a reused id
             # with another body is a new request, refused DUPLICATE_REQUEST: it counts).
             if not result.repeat or o.reason is RejectReason.DUPLICATE_REQUEST:
-                metrics.requests_of(REQUEST_TYPES.get(result.kind, "other"), outcome,
-                                    reason).inc()
+                tally.inc(metrics.requests_of(REQUEST_TYPES.get(result.kind, "other"),
+                                              outcome, reason))
             parts.append(f"request {o.request_id} {outcome} {reason}".rstrip())
             ids.setdefault("request_id", o.request_id)
             if o.trade_id:
@@ -50,10 +51,10 @@ def record(result: Result) -> None:
             keep = keep or not o.accepted
         elif isinstance(o, TradeUpdate):
             if o.last_qty:
-                metrics.FILLS.inc()
-                metrics.FILLED_SHARES.inc(o.last_qty)
+                tally.inc(metrics.FILLS)
+                tally.inc(metrics.FILLED_SHARES, o.last_qty)
             if o.status.terminal:
-                metrics.settled_of(o.status.value).inc()
+                tally.inc(metrics.settled_of(o.status.value))
             parts.append(f"trade {o.trade_id} {o.status.value} (exec {o.exec_id}, "
                          f"filled {o.cum_qty})")
             ids.setdefault("trade_id", o.trade_id)

@@ -14,6 +14,7 @@ from brokerage.adapters import kafka
 from brokerage.codec import compiled
 from brokerage.config import Settings
 from brokerage.domain import refdata as refdata_mod
+from brokerage.observability.metrics import Tally
 from brokerage.service.batch import Batch, StoredCache
 from brokerage.service.frames import unpack
 from brokerage.service.messages import Out, Send
@@ -92,6 +93,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
         """Apply a batch of input frames; False if a rebalance at a yield cut it short."""
         generation = app.consumer_generation_id
         sends: list[Send] = []
+        tally = Tally()  # the inputs' metrics, added once per batch
         metrics.BATCHES.inc()
         done = 0
         for event in events:
@@ -109,7 +111,7 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
             for inp in unpack(input_of(msg, event.value)):  # a frame holds many
                 # The batch is looked up per input: a commit at the yield below writes it
                 # and starts another.
-                sends += apply(unwritten.batch, inp, read, settings.topic_executions)
+                sends += apply(unwritten.batch, inp, read, settings.topic_executions, tally)
                 if inp.key:
                     unwritten.last[inp.key] = msg.partition
                 done += 1
@@ -119,10 +121,12 @@ def build(settings: Settings, bootstrap: str, worker_id: str = "0") -> faust.App
                     # execution report is ignored, its update never sent again).
                     outs.send(sends)
                     sends = []
+                    tally.flush()
                     await asyncio.sleep(0)
                     if app.consumer_generation_id != generation:
                         return False
         marks.note(events)
+        tally.flush()
         outs.send(sends)  # before the states that reflect them are written
         states.applied(events)
         return True

@@ -4,6 +4,7 @@ and consumer lag per partition for the confluent-kafka consumers."""
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
@@ -30,6 +31,46 @@ class Children:
         if child is None:
             child = self._children[values] = self.metric.labels(*values)
         return child
+
+
+class Tally:
+    """A batch's counts and observations, added to the metrics at `flush()`: prometheus_client
+    takes a lock per `.inc()`, two per histogram observation (~0.5 µs each; ~8 per worker
+    input, ~9 % of its per-input glue). Scrapes see them a batch later. The histogram's
+    buckets are filled as its own `observe` fills them (prometheus_client 0.26's fields;
+    tests/unit/observability/test_tally.py holds the two to the same samples)."""
+
+    __slots__ = ("_counts", "_observed")
+
+    def __init__(self) -> None:
+        self._counts: dict[Any, float] = {}  # counter (or child) -> amount
+        self._observed: dict[Any, list[float]] = {}  # histogram (or child) -> values
+
+    def inc(self, counter: Any, amount: float = 1) -> None:
+        counts = self._counts
+        counts[counter] = counts.get(counter, 0) + amount
+
+    def observe(self, histogram: Any, value: float) -> None:
+        values = self._observed.get(histogram)
+        if values is None:
+            values = self._observed[histogram] = []
+        values.append(value)
+
+    def flush(self) -> None:
+        counts, self._counts = self._counts, {}
+        for counter, amount in counts.items():
+            counter.inc(amount)
+        observed, self._observed = self._observed, {}
+        for histogram, values in observed.items():
+            histogram._raise_if_not_observable()
+            bounds, per_bucket = histogram._upper_bounds, [0] * len(histogram._upper_bounds)
+            for v in values:  # the first bound at or above it, as observe() finds it
+                if v == v:  # a NaN is in no bucket
+                    per_bucket[bisect_left(bounds, v)] += 1
+            histogram._sum.inc(sum(values))
+            for bucket, n in zip(histogram._buckets, per_bucket, strict=True):
+                if n:
+                    bucket.inc(n)
 
 
 class LagSampler:
