@@ -78,14 +78,18 @@ class TraderState:
 
     def copy(self) -> TraderState:
         """A copy whose containers can be changed without touching the original."""
+        # dict.copy(), not dict(): it clones the table whole while at most a third of its
+        # entries are deleted ones, which the id windows always have (evicted at the
+        # front); dict() then inserts entry by entry, ~10x slower (at the windows' caps
+        # ~34 µs instead of ~3, once per trader per batch). A slow copy comes out compact.
         return evolve(
             self,
-            positions=dict(self.positions),
+            positions=dict.copy(self.positions),
             trades=(self.trades.copy() if isinstance(self.trades, Trades)
                     else Trades(self.trades)),
-            share_totals=dict(self.share_totals),
-            requests=dict(self.requests),
-            exec_ids=dict(self.exec_ids),
+            share_totals=dict.copy(self.share_totals),
+            requests=dict.copy(self.requests),
+            exec_ids=dict.copy(self.exec_ids),
         )
 
     def position(self, symbol: str) -> Position:
