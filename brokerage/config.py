@@ -125,8 +125,11 @@ class Settings(BaseSettings):
     stack_helper_nice: int = Field(default=10, ge=0, le=19)
     otlp_endpoint: str = ""  # e.g. http://collector:4318: export spans (the `otel` extra)
     # Services' cyclic GC (observability/gcpause.py): CPython's default (700, 10, 10) paused
-    # the worker ~250 ms about once a second under load. JSON: BROKERAGE_GC_THRESHOLDS=[700,10,10]
-    gc_thresholds: tuple[int, int, int] = (10_000, 10, 100)
+    # the worker ~250 ms about once a second under load. A batch's objects live through it,
+    # so a young collection inside a batch traverses them all: at 10,000 the worker's
+    # collections cost ~10 µs per input, at 50,000 ~1.5 (docs/performance-history.md, round
+    # 16). JSON: BROKERAGE_GC_THRESHOLDS=[700,10,10]
+    gc_thresholds: tuple[int, int, int] = (50_000, 10, 100)
     # The Rust extension (native/, built by `make setup`), when installed: the Avro codec and
     # the rules' record copies. Off: the Python code, which stays the reference
     # (brokerage/native.py).

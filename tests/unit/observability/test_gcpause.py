@@ -31,7 +31,7 @@ def _count(generation: str) -> float:
 
 
 def test_default_thresholds_are_not_cpythons() -> None:
-    assert Settings().gc_thresholds == (10_000, 10, 100)
+    assert Settings().gc_thresholds == (50_000, 10, 100)
     assert Settings(gc_thresholds=(700, 10, 10)).gc_thresholds == (700, 10, 10)
 
 
