@@ -4,8 +4,9 @@ copied in one batch for one partition, in order (schemas/input_frame.avsc).
 Why: most costs go per message, not per byte (the broker's per-record work, and faust's
 per-event plumbing in the worker), and an input is small. Every reader goes through
 `inputs_of`, which also takes an unframed message (older logs, tests, tools) as one input.
-Unframed or framed, an input reads the same: its origin in the src.* headers (`envelope`),
-the trader-inputs partition and offset of the message that holds it.
+Unframed or framed, an input reads the same: its origin from `Input.source()` (a frame's
+record, or an unframed message's src.* headers, `envelope`), the trader-inputs partition
+and offset of the message that holds it.
 """
 
 from __future__ import annotations
