@@ -19,7 +19,6 @@ from brokerage.adapters.topic_reader import read_all
 from brokerage.config import Settings
 from brokerage.localkafka import free_port
 from brokerage.service import frames
-from brokerage.service.messages import source_of
 from streams import sequencer
 
 PARTITIONS = 4
@@ -69,8 +68,7 @@ def test_the_sequencer_frames_every_input_once_on_its_keys_partition(
     assert len(messages) < len(got) / 5  # packed: many inputs per message
     for i in got:
         assert i.partition == (frames.partition_for(i.key, PARTITIONS) if i.key else 2)
-    origins = [source_of(i.headers, i.topic, i.partition, i.offset, i.timestamp_ms,
-                         s.topic_executions) for i in got]
+    origins = [i.source(s.topic_executions) for i in got]
     by_source: dict[tuple[str, int, int], list[int]] = {}
     for i, src in zip(got, origins, strict=True):
         by_source.setdefault((src.topic, src.partition, i.partition), []).append(src.offset)
