@@ -39,8 +39,8 @@ def _make(cls: type, use_native: bool = True) -> Callable[[Any, dict[str, Any]],
     if hasattr(cls, "__post_init__"):
         raise TypeError(f"{cls.__name__} has __post_init__: use dataclasses.replace")
     names = tuple(f.name for f in dataclasses.fields(cls))
-    slots = {k: getattr(cls, k) for k in names}  # each field's slot (a member descriptor)
-    if not all(isinstance(d, types.MemberDescriptorType) for d in slots.values()):
+    slots = _slots(cls, names)
+    if slots is None:
         raise TypeError(f"evolve needs every field of {cls.__name__} in a slot")
     body = "".join(f"    set_{i}(n, o.{k})\n" for i, k in enumerate(names))
     src = ("def copy(o, ch):\n"
@@ -74,6 +74,13 @@ def _native(cls: type, names: tuple[str, ...], slots: dict[str, Any]
     return copier
 
 
+def _slots(cls: type, names: tuple[str, ...]) -> dict[str, Any] | None:
+    """Each field's slot (a member descriptor), or None if a field is not in one."""
+    slots = {k: getattr(cls, k, None) for k in names}
+    ok = all(isinstance(d, types.MemberDescriptorType) for d in slots.values())
+    return slots if ok else None
+
+
 def _offsets(ext: Any, cls: type, names: tuple[str, ...], slots: dict[str, Any]) -> list[int]:
     probe: Any = object.__new__(cls)
     sentinels = [object() for _ in names]
@@ -99,8 +106,8 @@ def fast_init(cls: type[T]) -> type[T]:
     if ([p.name for p in params] != list(names)
             or any(p.kind is not p.POSITIONAL_OR_KEYWORD for p in params)):
         return cls
-    slots = {k: cls.__dict__.get(k) for k in names}
-    if not all(isinstance(d, types.MemberDescriptorType) for d in slots.values()):
+    slots = _slots(cls, names)
+    if slots is None:
         return cls
     try:
         filler = ext.Filler(cls, _offsets(ext, cls, names, slots))

@@ -47,6 +47,29 @@ pub fn slot_offsets(
     Ok(out)
 }
 
+/// Every offset a whole pointer inside the class's instances, past the object header.
+fn within(cls: &Bound<'_, PyType>, offsets: &[usize]) -> PyResult<()> {
+    let size: usize = cls.getattr("__basicsize__")?.extract()?;
+    if offsets.iter().any(|o| *o < HEAD || o + WORD > size) {
+        return Err(PyValueError::new_err("offsets outside the object"));
+    }
+    Ok(())
+}
+
+/// Puts `v` (counted) in the slot at `off` of `dst`, then releases what was there.
+///
+/// # Safety
+/// `dst` is an instance of a class whose slot is at `off` (checked by `within`).
+unsafe fn store(dst: *mut u8, off: usize, v: &Bound<'_, PyAny>) {
+    let slot = dst.add(off) as *mut *mut ffi::PyObject;
+    let old = *slot;
+    ffi::Py_IncRef(v.as_ptr());
+    *slot = v.as_ptr();
+    if !old.is_null() {
+        ffi::Py_DecRef(old);
+    }
+}
+
 #[pyclass(frozen, module = "brokerage_native")]
 pub struct Copier {
     cls: Py<PyType>,
@@ -60,10 +83,10 @@ impl Copier {
     #[new]
     fn py_new(cls: Bound<'_, PyType>, names: Vec<String>, offsets: Vec<usize>) -> PyResult<Self> {
         let py = cls.py();
-        let size: usize = cls.getattr("__basicsize__")?.extract()?;
-        if names.len() != offsets.len() || offsets.iter().any(|o| *o < HEAD || o + WORD > size) {
-            return Err(PyValueError::new_err("offsets outside the object"));
+        if names.len() != offsets.len() {
+            return Err(PyValueError::new_err("a name per offset"));
         }
+        within(&cls, &offsets)?;
         let new = py
             .import("builtins")?
             .getattr("object")?
@@ -111,13 +134,7 @@ impl Copier {
                 *(dst.add(off) as *mut *mut ffi::PyObject) = p;
             }
             for (off, v) in sets {
-                let slot = dst.add(off) as *mut *mut ffi::PyObject;
-                let old = *slot;
-                ffi::Py_IncRef(v.as_ptr());
-                *slot = v.as_ptr();
-                if !old.is_null() {
-                    ffi::Py_DecRef(old);
-                }
+                store(dst, off, &v);
             }
         }
         Ok(new)
@@ -137,10 +154,7 @@ pub struct Filler {
 impl Filler {
     #[new]
     fn py_new(cls: Bound<'_, PyType>, offsets: Vec<usize>) -> PyResult<Self> {
-        let size: usize = cls.getattr("__basicsize__")?.extract()?;
-        if offsets.iter().any(|o| *o < HEAD || o + WORD > size) {
-            return Err(PyValueError::new_err("offsets outside the object"));
-        }
+        within(&cls, &offsets)?;
         Ok(Filler {
             cls: cls.unbind(),
             offsets,
@@ -167,13 +181,7 @@ impl Filler {
         // already there (an `__init__` called again) is released after the new one is in.
         unsafe {
             for (&off, v) in self.offsets.iter().zip(values.iter()) {
-                let slot = dst.add(off) as *mut *mut ffi::PyObject;
-                let old = *slot;
-                ffi::Py_IncRef(v.as_ptr());
-                *slot = v.as_ptr();
-                if !old.is_null() {
-                    ffi::Py_DecRef(old);
-                }
+                store(dst, off, &v);
             }
         }
         Ok(())
